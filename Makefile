@@ -1,0 +1,51 @@
+# Everything a newcomer needs: `make demo`, then `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help venv demo test test-unit test-integration lint airflow pg-start pg-stop clean lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed  ## create .venv and install the pinned requirements
+
+lock:  ## re-resolve requirements.in into the pinned requirements.txt
+	$(VENV)/bin/uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.txt
+
+pg-start: venv  ## start the embedded PostgreSQL (.local/pg, 127.0.0.1:54329)
+	$(PY) -m include.crm_etl.embedded_pg start
+
+pg-stop:  ## stop the embedded PostgreSQL
+	$(PY) -m include.crm_etl.embedded_pg stop
+
+demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business days
+	$(PY) -m include.crm_etl.demo
+
+airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
+	$(PY) -m include.crm_etl.local_airflow
+
+test: venv  ## the whole suite: lint, DAG integrity, unit, integration
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+test-unit: venv
+	$(PY) -m pytest tests/unit tests/dags
+
+test-integration: venv
+	$(PY) -m pytest tests/integration
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean:  ## stop the server and delete .local (all local data)
+	-$(PY) -m include.crm_etl.embedded_pg stop
+	rm -rf .local

@@ -1,0 +1,33 @@
+"""Settings read from the environment. Read at call time, never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+SOURCE_CONN_ID = "crm_source"
+WAREHOUSE_CONN_ID = "warehouse"
+SOURCE_POOL = "crm_source"
+SOURCE_POOL_SLOTS = 2
+
+# Quality gates (fractions of a table's batch).
+MIN_KEY_COMPLETENESS = 0.95
+MAX_QUARANTINE_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Settings:
+    business_tz: ZoneInfo
+    task_retries: int
+    retry_delay_seconds: int
+    extract_chunk_rows: int
+
+
+def settings() -> Settings:
+    return Settings(
+        business_tz=ZoneInfo(os.environ.get("ETL_BUSINESS_TZ", "UTC")),
+        task_retries=int(os.environ.get("ETL_TASK_RETRIES", "3")),
+        retry_delay_seconds=int(os.environ.get("ETL_RETRY_DELAY_SECONDS", "300")),
+        extract_chunk_rows=int(os.environ.get("ETL_EXTRACT_CHUNK_ROWS", "200000")),
+    )

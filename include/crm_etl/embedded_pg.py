@@ -1,0 +1,137 @@
+"""The embedded default PostgreSQL: a real PostgreSQL 16 from the `pgserver` wheel.
+
+It listens on 127.0.0.1 only (port ``ETL_PG_PORT``, default 54329) with trust auth,
+and keeps its data in ``.local/pg`` (git-ignored). ``python -m include.crm_etl.embedded_pg
+start|stop|uri`` is what the Makefile calls.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import pwd
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = REPO_ROOT / ".local" / "pg"
+DEFAULT_PORT = 54329
+SYSTEM_USER = "pgserver"  # PostgreSQL refuses to run as root
+
+
+def _bin(name: str) -> str:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def port() -> int:
+    return int(os.environ.get("ETL_PG_PORT", DEFAULT_PORT))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ETL_PG_DATA", DEFAULT_DATA_DIR)).resolve()
+
+
+def base_uri(database: str = "postgres") -> str:
+    return f"postgresql://postgres@127.0.0.1:{port()}/{database}"
+
+
+def _as_root() -> bool:
+    return platform.system() != "Windows" and os.geteuid() == 0
+
+
+def _run(args: list[str]) -> None:
+    kwargs = {}
+    if _as_root():
+        kwargs["user"] = SYSTEM_USER
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+
+
+def _prepare_dirs(pgdata: Path) -> None:
+    from pgserver._commands import POSTGRES_BIN_PATH
+    from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    if not _as_root():
+        return
+    ensure_user_exists(SYSTEM_USER)
+    ensure_prefix_permissions(pgdata)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    read = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, read | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+    entry = pwd.getpwnam(SYSTEM_USER)
+    os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+    pgdata.chmod(0o700)
+
+
+def is_ready() -> bool:
+    try:
+        with psycopg.connect(base_uri(), connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def start() -> str:
+    """Start the server if it is not running; return its base URI. Safe to call repeatedly."""
+    if is_ready():
+        return base_uri()
+    pgdata = data_dir()
+    _prepare_dirs(pgdata)
+    if not (pgdata / "PG_VERSION").exists():
+        _run([_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=UTF8",
+              "--locale=C", "-U", "postgres"])
+    stale = pgdata / "postmaster.pid"
+    if stale.exists() and not is_ready():
+        stale.unlink()  # left behind by a killed server
+    _run([_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "server.log"),
+          "-o", f"-h 127.0.0.1 -p {port()} -k {pgdata} -c timezone=UTC -c max_connections=200",
+          "start"])
+    for _ in range(60):
+        if is_ready():
+            return base_uri()
+        time.sleep(0.5)
+    raise RuntimeError(f"embedded PostgreSQL did not start; see {pgdata / 'server.log'}")
+
+
+def stop() -> None:
+    pgdata = data_dir()
+    if (pgdata / "postmaster.pid").exists():
+        _run([_bin("pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"])
+
+
+def ensure_database(name: str, *, recreate: bool = False) -> str:
+    """Create database `name` on the embedded server (optionally dropping it first)."""
+    with psycopg.connect(base_uri(), autocommit=True) as conn:
+        if recreate:
+            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                psycopg.sql.Identifier(name)))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    return base_uri(name)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "start"
+    if command == "start":
+        print(start())
+    elif command == "stop":
+        stop()
+    elif command == "uri":
+        print(base_uri(argv[2] if len(argv) > 2 else "postgres"))
+    else:
+        print("usage: python -m include.crm_etl.embedded_pg start|stop|uri [db]", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

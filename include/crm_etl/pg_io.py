@@ -1,0 +1,128 @@
+"""Bulk movement between PostgreSQL and pandas: COPY in both directions, never row by row.
+
+- `stream_copy` pipes `COPY (SELECT ...) TO STDOUT` from one server into `COPY ... FROM STDIN`
+  on another, block by block, so memory stays flat whatever the volume.
+- `read_frame` reads a query through COPY CSV and pyarrow's CSV reader.
+- `write_frame` serialises a frame with pyarrow's CSV writer (much faster than
+  `DataFrame.to_csv`) and COPYs it in. NULL and empty string stay distinct.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from psycopg import sql
+
+NULL_MARKER = r"\N"
+
+# PostgreSQL type name -> arrow type used when reading CSV output back.
+_ARROW_TYPES = {
+    "bigint": pa.int64(),
+    "integer": pa.int64(),
+    "numeric": pa.float64(),
+    "text": pa.string(),
+    "boolean": pa.bool_(),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+
+def connect(uri: str, **kwargs: Any) -> psycopg.Connection:
+    """Open a connection whose session time zone is UTC (timestamps are never reinterpreted).
+
+    Autocommit by default: units of work are explicit `with conn.transaction():` blocks.
+    """
+    kwargs.setdefault("autocommit", True)
+    return psycopg.connect(uri, options="-c TimeZone=UTC", **kwargs)
+
+
+def stream_copy(
+    source: psycopg.Connection,
+    select: sql.Composable,
+    params: Mapping[str, Any] | None,
+    target: psycopg.Connection,
+    table: str,
+    columns: Iterable[str],
+) -> int:
+    """COPY the rows of `select` on `source` into `table` on `target`. Returns rows copied."""
+    copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    copy_out = sql.SQL("COPY ({}) TO STDOUT").format(select)
+    rows = 0
+    with source.cursor() as src_cur, target.cursor() as dst_cur:
+        with src_cur.copy(copy_out, params) as out, dst_cur.copy(copy_in) as into:
+            for block in out:
+                rows += bytes(block).count(b"\n")
+                into.write(block)
+    return rows
+
+
+def read_frame(
+    conn: psycopg.Connection,
+    query: sql.Composable,
+    params: Mapping[str, Any] | None,
+    types: Mapping[str, str],
+) -> pd.DataFrame:
+    """Run `query` and return its rows as a DataFrame typed by `types` (column -> PG type).
+
+    Ids and integers come back as nullable Int64, numerics as float64, text as str.
+    """
+    buf = io.BytesIO()
+    copy_out = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER true, NULL {})").format(
+        query, sql.Literal(NULL_MARKER))
+    with conn.cursor() as cur, cur.copy(copy_out, params) as out:
+        for block in out:
+            buf.write(block)
+    if buf.tell() == 0:
+        return empty_frame(types)
+    buf.seek(0)
+    table = pa_csv.read_csv(
+        buf,
+        convert_options=pa_csv.ConvertOptions(
+            column_types={c: _ARROW_TYPES[t] for c, t in types.items()},
+            null_values=[NULL_MARKER],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+    )
+    frame = table.to_pandas()
+    for column, pg_type in types.items():
+        if pg_type in ("bigint", "integer"):
+            frame[column] = frame[column].astype("Int64")
+        elif pg_type == "boolean":
+            frame[column] = frame[column].astype("boolean")
+    return frame
+
+
+def empty_frame(types: Mapping[str, str]) -> pd.DataFrame:
+    dtypes = {"bigint": "Int64", "integer": "Int64", "numeric": "float64", "text": "str",
+              "boolean": "boolean", "timestamptz": "datetime64[us, UTC]", "date": "object"}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes[t]) for c, t in types.items()})
+
+
+def write_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
+    """COPY `frame` into `table` (columns by name). Returns rows written."""
+    if frame.empty:
+        return 0
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    buf = io.BytesIO()
+    # pyarrow writes NULL as an empty field and "" as a quoted empty string; COPY CSV
+    # reads them back as NULL and "" respectively.
+    pa_csv.write_csv(arrow, buf, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    copy_in = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
+    with conn.cursor() as cur, cur.copy(copy_in) as into:
+        view = buf.getbuffer()
+        step = 1 << 20
+        for start in range(0, len(view), step):
+            into.write(view[start:start + step])
+    return len(frame)

@@ -1,0 +1,60 @@
+CREATE SCHEMA IF NOT EXISTS audit;
+
+-- Per-table high-water mark: every source row with updated_at < watermark has been loaded.
+-- It only moves forward, and only in the transaction that commits the table's load.
+CREATE TABLE IF NOT EXISTS audit.watermarks (
+    source_table  text        PRIMARY KEY,
+    watermark     timestamptz NOT NULL,
+    run_id        text        NOT NULL,
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+
+-- Rows that broke a rule. An open entry (released_at IS NULL) means "this source row is here,
+-- not in core". released_at is set when a fixed version loads ('fixed') or a newer bad
+-- version replaces this one ('superseded').
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    quarantine_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_table       text        NOT NULL,
+    source_id          bigint,
+    reasons            text[]      NOT NULL,
+    payload            jsonb       NOT NULL,
+    run_id             text        NOT NULL,
+    quarantined_at     timestamptz NOT NULL DEFAULT now(),
+    released_at        timestamptz,
+    source_updated_at  timestamptz,
+    resolution         text CHECK (resolution IN ('fixed', 'superseded'))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS quarantine_open_uq
+    ON audit.quarantine (source_table, source_id) WHERE released_at IS NULL;
+
+-- One row per DAG run: interval, status, timings and per-table counts.
+CREATE TABLE IF NOT EXISTS audit.etl_run_log (
+    run_id            text        PRIMARY KEY,
+    dag_id            text        NOT NULL,
+    business_date     date        NOT NULL,
+    interval_start    timestamptz NOT NULL,
+    interval_end      timestamptz NOT NULL,
+    full_refresh      boolean     NOT NULL DEFAULT false,
+    status            text        NOT NULL CHECK (status IN ('running', 'success', 'failed')),
+    started_at        timestamptz NOT NULL DEFAULT now(),
+    finished_at       timestamptz,
+    duration_seconds  numeric(10, 2),
+    -- {"orders": {"extracted": n, "quarantined": n, "loaded": n, "written": n, "released": n}, ...}
+    table_counts      jsonb       NOT NULL DEFAULT '{}'::jsonb,
+    -- {"extract.extract_orders": seconds, ...}
+    task_seconds      jsonb       NOT NULL DEFAULT '{}'::jsonb,
+    error             text
+);
+CREATE INDEX IF NOT EXISTS etl_run_log_day_idx ON audit.etl_run_log (business_date);
+
+-- Results of data-quality checks and gates.
+CREATE TABLE IF NOT EXISTS audit.data_quality_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id      text        NOT NULL,
+    "check"     text        NOT NULL,
+    status      text        NOT NULL CHECK (status IN ('pass', 'warn', 'fail')),
+    observed    text,
+    expected    text,
+    checked_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS data_quality_log_run_idx ON audit.data_quality_log (run_id);

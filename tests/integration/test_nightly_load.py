@@ -1,0 +1,187 @@
+"""crm_nightly's steps over several generated nights on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from include.crm_etl import demo_crm
+from include.crm_etl.pipeline import QualityGateError
+from tests.integration.warehouse_checks import conservation, snapshot
+
+FIRST_NIGHT = dt.date(2026, 10, 1)
+NIGHTS = [FIRST_NIGHT + dt.timedelta(days=n) for n in range(3)]
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC)
+
+
+def at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), dt.UTC)
+
+
+@pytest.fixture
+def world(world_factory):
+    return world_factory(customers=600, end_date=FIRST_NIGHT)
+
+
+def test_every_extracted_row_is_in_core_or_quarantine_after_every_night(world):
+    for day in NIGHTS:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+        counts = conservation(world, through=end_of(day))
+        assert counts["orders"]["core"] > 0
+    # the generator's dirt did reach quarantine, and some of it was fixed and released
+    assert sum(c["quarantined"] for c in counts.values()) > 0
+    log = world.wh("SELECT status, table_counts FROM audit.etl_run_log ORDER BY business_date")
+    assert [status for status, _ in log] == ["success"] * 3
+    first_counts = log[0][1]
+    for table in ("customers", "products", "orders", "order_items"):
+        c = first_counts[table]
+        assert c["extracted"] == c["loaded"] + c["quarantined"]
+
+
+def test_rerun_of_the_same_night_leaves_identical_tables(world):
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    before = snapshot(world)
+    world.night(NIGHTS[1])
+    assert snapshot(world) == before
+    world.night(NIGHTS[1], full_refresh=True)
+    assert snapshot(world) == before
+
+
+def test_backfill_of_an_old_night_leaves_the_current_state_unchanged(world):
+    for day in NIGHTS:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    before = snapshot(world)
+    versions = world.wh("SELECT count(*) FROM core.dim_customer")[0][0]
+    world.night(NIGHTS[0])  # backfill of the first night, after the third
+    assert snapshot(world) == before
+    assert world.wh("SELECT count(*) FROM core.dim_customer")[0][0] == versions
+    assert world.wh("SELECT min(watermark) FROM audit.watermarks")[0][0] == end_of(NIGHTS[-1])
+
+
+def _new_customer(world, customer_id, email, country, created):
+    world.src("INSERT INTO crm.customers VALUES (%s, %s, 'Zoë', 'Café 😀', %s, 'Lyon', true, %s, %s, NULL)",
+              (customer_id, email, country, created, created))
+
+
+def _new_order(world, order_id, customer_id, ts, lines=((1, 2, 10.00),), status="paid", discount=0):
+    world.src("INSERT INTO crm.orders VALUES (%s, %s, %s, %s, 'web', 'EUR', %s, 4.99, %s, %s)",
+              (order_id, customer_id, ts, status, discount, ts, ts))
+    for n, (product_id, quantity, price) in enumerate(lines):
+        world.src("INSERT INTO crm.order_items VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                  (order_id * 10 + n, order_id, product_id, quantity, price, ts, ts))
+
+
+def test_customer_who_moved_gets_a_second_version_and_orders_keep_their_version(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    _new_customer(world, 900001, "mover@example.com", " de", at(day1, 8))
+    _new_order(world, 9000001, 900001, at(day1, 9))
+    world.night(day1)
+    world.src("UPDATE crm.customers SET country = 'France', updated_at = %s WHERE customer_id = 900001",
+              (at(day2, 12),))
+    _new_order(world, 9000002, 900001, at(day2, 15))
+    world.night(day2)
+
+    versions = world.wh("SELECT customer_key, country_code, valid_from, valid_to, is_current "
+                        "FROM core.dim_customer WHERE customer_id = 900001 ORDER BY valid_from")
+    assert [(v[1], v[4]) for v in versions] == [("DE", False), ("FR", True)]
+    assert versions[0][3] == versions[1][2] == at(day2, 12)
+    keys = dict(world.wh("SELECT order_id, customer_key FROM core.fact_orders WHERE customer_id = 900001"))
+    assert keys == {9000001: versions[0][0], 9000002: versions[1][0]}
+    lines = world.wh("SELECT DISTINCT customer_key FROM core.fact_order_lines WHERE order_id = 9000002")
+    assert lines == [(versions[1][0],)]
+
+
+def test_duplicate_customers_are_one_person_owned_by_the_smallest_live_id(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    _new_customer(world, 900010, "  Anna.Twin@Example.com ", "DE", at(day1, 8))
+    _new_customer(world, 900011, "anna.twin@example.com", "FR", at(day1, 9))
+    _new_order(world, 9000010, 900010, at(day1, 10))
+    _new_order(world, 9000011, 900011, at(day1, 11))
+    world.night(day1)
+
+    xref = dict(world.wh("SELECT customer_id, canonical_customer_id FROM core.customer_xref "
+                         "WHERE customer_id IN (900010, 900011)"))
+    assert xref == {900010: 900010, 900011: 900010}
+    assert world.wh("SELECT count(*) FROM core.dim_customer WHERE customer_id = 900011")[0][0] == 0
+    owners = world.wh("SELECT DISTINCT d.customer_id FROM core.fact_orders f "
+                      "JOIN core.dim_customer d USING (customer_key) WHERE f.order_id IN (9000010, 9000011)")
+    assert owners == [(900010,)]
+
+    # the canonical customer is soft-deleted: the person continues as the other id
+    world.src("UPDATE crm.customers SET deleted_at = %s, updated_at = %s WHERE customer_id = 900010",
+              (at(day2, 7), at(day2, 7)))
+    world.night(day2)
+    xref = dict(world.wh("SELECT customer_id, canonical_customer_id FROM core.customer_xref "
+                         "WHERE customer_id IN (900010, 900011)"))
+    assert xref == {900010: 900011, 900011: 900011}
+    owners = world.wh("SELECT DISTINCT d.customer_id FROM core.fact_orders f "
+                      "JOIN core.dim_customer d USING (customer_key) WHERE f.order_id IN (9000010, 9000011)")
+    assert owners == [(900011,)]
+    current = world.wh("SELECT customer_id FROM core.dim_customer WHERE is_current "
+                       "AND customer_id IN (900010, 900011)")
+    assert current == [(900011,)]
+    conservation(world, through=end_of(day2))
+
+
+def test_order_of_a_customer_not_yet_in_the_source_loads_against_an_inferred_member(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    _new_order(world, 9000020, 900020, at(day1, 10))
+    world.night(day1)
+    inferred = world.wh("SELECT customer_key, is_inferred, email FROM core.dim_customer WHERE customer_id = 900020")
+    assert len(inferred) == 1 and inferred[0][1] is True and inferred[0][2] is None
+    assert world.wh("SELECT customer_key FROM core.fact_orders WHERE order_id = 9000020") == [(inferred[0][0],)]
+    assert world.wh("SELECT count(*) FROM core.customer_xref WHERE customer_id = 900020")[0][0] == 0
+
+    _new_customer(world, 900020, "late@example.com", "Germany", at(day2, 9))
+    world.night(day2)
+    filled = world.wh("SELECT customer_key, is_inferred, email, country_code FROM core.dim_customer "
+                      "WHERE customer_id = 900020")
+    assert filled == [(inferred[0][0], False, "late@example.com", "DE")]
+    conservation(world, through=end_of(day2))
+
+
+def test_fixed_line_is_released_from_quarantine_and_revalues_its_order(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    _new_customer(world, 900030, "fix@example.com", "NL", at(day1, 8))
+    _new_order(world, 9000030, 900030, at(day1, 9), lines=((1, 2, 10.00), (2, 0, 5.00)), discount=3)
+    world.night(day1)
+    q = world.wh("SELECT reasons, released_at FROM audit.quarantine WHERE source_table = 'order_items' "
+                 "AND source_id = 90000301")
+    assert q == [(["quantity: greater_than(0)"], None)]
+    assert world.wh("SELECT gross_amount, net_amount FROM core.fact_orders WHERE order_id = 9000030") == \
+        [(20, 17)]
+
+    world.src("UPDATE crm.order_items SET quantity = 3, updated_at = %s WHERE order_item_id = 90000301",
+              (at(day2, 10),))
+    world.night(day2)
+    q = world.wh("SELECT resolution, released_at IS NOT NULL FROM audit.quarantine "
+                 "WHERE source_table = 'order_items' AND source_id = 90000301")
+    assert q == [("fixed", True)]
+    assert world.wh("SELECT gross_amount, net_amount FROM core.fact_orders WHERE order_id = 9000030") == \
+        [(35, 32)]
+    conservation(world, through=end_of(day2))
+
+
+def test_quality_gate_fails_the_run_and_loads_nothing(world):
+    day1 = NIGHTS[0]
+    world.night(day1)
+    before = snapshot(world)
+    day2 = NIGHTS[1]
+    for n in range(40):  # 40 lines, all with quantity 0: far above 5 % of the batch
+        world.src("INSERT INTO crm.order_items VALUES (%s, 1, 1, 0, 1.00, %s, %s)",
+                  (99000000 + n, at(day2, 3), at(day2, 3)))
+    with pytest.raises(QualityGateError, match="order_items.*quarantine_share"):
+        world.night(day2)
+    assert snapshot(world) == before
+    assert world.wh("SELECT status FROM audit.etl_run_log ORDER BY started_at DESC LIMIT 1") == [("failed",)]
+    gate = world.wh("SELECT status FROM audit.data_quality_log WHERE \"check\" = 'order_items.quarantine_share' "
+                    "ORDER BY checked_at DESC LIMIT 1")
+    assert gate == [("fail",)]
