@@ -21,7 +21,6 @@ class Settings:
     business_tz: ZoneInfo
     task_retries: int
     retry_delay_seconds: int
-    extract_chunk_rows: int
 
 
 def settings() -> Settings:
@@ -29,5 +28,4 @@ def settings() -> Settings:
         business_tz=ZoneInfo(os.environ.get("ETL_BUSINESS_TZ", "UTC")),
         task_retries=int(os.environ.get("ETL_TASK_RETRIES", "3")),
         retry_delay_seconds=int(os.environ.get("ETL_RETRY_DELAY_SECONDS", "300")),
-        extract_chunk_rows=int(os.environ.get("ETL_EXTRACT_CHUNK_ROWS", "200000")),
     )

@@ -107,8 +107,8 @@ def schema_for(table: str, interval_end: dt.datetime) -> pa.DataFrameSchema:
         schema = schema.update_column(
             "order_ts",
             checks=[
-                pa.Check.ge(EARLIEST_ORDER_TS, name="order_ts_not_before_2000"),
-                pa.Check.le(latest, name="order_ts_not_after_interval_end_plus_1_day"),
+                pa.Check.ge(EARLIEST_ORDER_TS),
+                pa.Check.le(latest),
             ],
         )
     return schema
@@ -145,7 +145,7 @@ def find_rejects(table: SourceTable, batch: pd.DataFrame, interval_end: dt.datet
         # A schema-level problem (missing column, wrong type): no row can be trusted.
         raise ValueError(f"{table.name}: batch does not match the contract:\n{whole_table.to_string()}")
     reasons = (
-        row_cases.assign(reason=[_reason(c, k) for c, k in zip(row_cases["column"], row_cases["check"])])
+        row_cases.assign(reason=[_reason(c, k) for c, k in zip(row_cases["column"], row_cases["check"], strict=True)])
         .groupby("index")["reason"]
         .agg(lambda r: sorted(set(r)))
     )

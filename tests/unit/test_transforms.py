@@ -390,7 +390,7 @@ def test_plan_covers_several_customers_independently():
     plan = plan_customer_versions(given, dims, retired())
     assert plan.close["customer_key"].tolist() == [200]
     assert plan.update.empty
-    assert sorted(zip(plan.insert["customer_id"], plan.insert["valid_from"])) == [
+    assert sorted(zip(plan.insert["customer_id"], plan.insert["valid_from"], strict=True)) == [
         (2, ts("2026-10-05T10:00Z")), (3, FIRST_VERSION_FROM)]
 
 
