@@ -79,9 +79,19 @@ def is_ready() -> bool:
         return False
 
 
+def _serving_dir() -> Path:
+    with psycopg.connect(base_uri(), connect_timeout=2) as conn:
+        return Path(conn.execute("SHOW data_directory").fetchone()[0]).resolve()
+
+
 def start() -> str:
     """Start the server if it is not running; return its base URI. Safe to call repeatedly."""
     if is_ready():
+        serving = _serving_dir()
+        if serving != data_dir():
+            raise RuntimeError(
+                f"port {port()} is taken by another PostgreSQL (data in {serving}); stop it "
+                f"or set ETL_PG_PORT to another port")
         return base_uri()
     pgdata = data_dir()
     _prepare_dirs(pgdata)

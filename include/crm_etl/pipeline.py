@@ -434,11 +434,13 @@ def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str |
     with wh.transaction():
         wh.execute(query("audit/finish_run.sql"), {"run_id": ctx.run_id, "status": status, "error": error})
         if status == "success":
-            # Staging keeps the last successful run's batch for inspection.
-            for table in BY_NAME.values():
-                wh.execute(sql.SQL("DELETE FROM {} WHERE run_id <> %s").format(
-                    sql.Identifier("staging", table.name)), (ctx.run_id,))
-            wh.execute("DELETE FROM staging.rejects WHERE run_id <> %s", (ctx.run_id,))
+            # Staging keeps this run's batch for inspection, and the batches of runs still going
+            # (a backfill may run beside the nightly run); everything else is dropped.
+            for name in (*BY_NAME, "rejects"):
+                wh.execute(sql.SQL(
+                    "DELETE FROM {} s WHERE s.run_id <> %(run_id)s AND NOT EXISTS ("
+                    "SELECT 1 FROM audit.etl_run_log r WHERE r.run_id = s.run_id AND r.status = 'running')"
+                ).format(sql.Identifier("staging", name)), {"run_id": ctx.run_id})
 
 
 # ----------------------------------------------------------------------------- whole run

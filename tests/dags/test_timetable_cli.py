@@ -64,8 +64,7 @@ DAG_SOURCE = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory):
-    if not AIRFLOW_BIN.exists():
-        pytest.skip(f"airflow CLI not found at {AIRFLOW_BIN}")
+    assert AIRFLOW_BIN.exists(), f"airflow CLI not found at {AIRFLOW_BIN}: run `make venv`"
     home = tmp_path_factory.mktemp("airflow_home")
     dags = home / "dags"
     dags.mkdir()

@@ -22,11 +22,15 @@ from include.crm_etl.run_context import RunContext
 
 
 @pytest.fixture(scope="session")
-def admin_uri() -> str:
+def admin_uri():
     uri = os.environ.get("ETL_TEST_PG_URI")
     if uri:
-        return uri
-    return embedded_pg.start()
+        yield uri
+        return
+    already_running = embedded_pg.is_ready()
+    yield embedded_pg.start()
+    if not already_running:
+        embedded_pg.stop()  # leave the machine as we found it
 
 
 def _with_db(uri: str, dbname: str) -> str:

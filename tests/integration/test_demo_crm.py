@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from include.crm_etl import demo_crm as d
-from include.crm_etl import embedded_pg
 
 END = dt.date(2026, 11, 20)
 DAYS = [END, END + dt.timedelta(days=1), END + dt.timedelta(days=2)]
@@ -22,12 +22,15 @@ CUSTOMERS = 500
 # creates orphan orders whose customers must arrive with tick D2.
 LATE_RATE = 0.8
 
-pytestmark = pytest.mark.skipif(not embedded_pg.is_ready(), reason="embedded PostgreSQL is not running")
 
-
-def _drop(name: str) -> None:
-    with psycopg.connect(embedded_pg.base_uri(), autocommit=True) as conn:
+def _recreate(admin_uri: str, name: str, *, drop_only: bool = False) -> str:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if not drop_only:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = conninfo_to_dict(admin_uri)
+    params["dbname"] = name
+    return make_conninfo("", **params)
 
 
 def _one(uri: str, query: str, params: tuple = ()) -> tuple:
@@ -72,21 +75,21 @@ def _build(uri: str, record: dict | None = None) -> None:
 
 
 @pytest.fixture(scope="module")
-def built() -> Iterator[dict]:
+def built(admin_uri) -> Iterator[dict]:
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
     names = [f"test_demo_crm_{tag}_a", f"test_demo_crm_{tag}_b"]
     record: dict = {}
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(d, "LATE_CUSTOMER_RATE", LATE_RATE)
-            uris = [embedded_pg.ensure_database(n, recreate=True) for n in names]
+            uris = [_recreate(admin_uri, n) for n in names]
             _build(uris[0], record)
             _build(uris[1])
         record["uris"] = uris
         yield record
     finally:
         for n in names:
-            _drop(n)
+            _recreate(admin_uri, n, drop_only=True)
 
 
 def test_init_counts_and_history_bounds(built) -> None:
