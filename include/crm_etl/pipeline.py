@@ -37,24 +37,34 @@ def _sql_text(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
-def query(name: str, **identifiers: str) -> sql.Composable:
-    """A SQL file from include/sql. Identifiers (never values) are filled in safely."""
+def _fillers(identifiers: dict[str, str | sql.Composable]) -> dict[str, sql.Composable]:
+    return {k: v if isinstance(v, sql.Composable) else sql.Identifier(*v.split("."))
+            for k, v in identifiers.items()}
+
+
+def query(name: str, **identifiers: str | sql.Composable) -> sql.Composable:
+    """A SQL file from include/sql. Identifiers (never values) and other SQL files are filled
+    in safely; values are always bind parameters."""
     text = _sql_text(name)
     if not identifiers:
         return sql.SQL(text)
-    return sql.SQL(text).format(**{k: sql.Identifier(*v.split(".")) for k, v in identifiers.items()})
+    return sql.SQL(text).format(**_fillers(identifiers))
 
 
-def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None, **identifiers: str) -> int:
+def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,
+            **identifiers: str | sql.Composable) -> int:
     """Execute a SQL file statement by statement (bind parameters allow one statement per
     execute). Returns the row count of the last statement."""
     statements = [s for s in _sql_text(name).split(";\n") if s.strip() and not _only_comments(s)]
     rowcount = 0
     for statement in statements:
-        composed = sql.SQL(statement).format(
-            **{k: sql.Identifier(*v.split(".")) for k, v in identifiers.items()})
-        rowcount = conn.execute(composed, params).rowcount
+        rowcount = conn.execute(sql.SQL(statement).format(**_fillers(identifiers)), params).rowcount
     return rowcount
+
+
+def customer_version_at(alias: str) -> sql.Composable:
+    """The customer-version lookup (one rule, one file) for rows aliased `alias`."""
+    return query("load/select_customer_version_at.sql", o=alias)
 
 
 def _only_comments(statement: str) -> bool:
@@ -293,7 +303,7 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
 
         versions = _version_customers(wh, members)
         wh.execute(_temp_orders_sql())
-        run_sql(wh, "load/update_order_customer_keys.sql")
+        run_sql(wh, "load/update_order_customer_keys.sql", customer_version_at=customer_version_at("f2"))
         wh.execute(query("load/update_line_keys.sql"))
         wh.execute(query("load/delete_replaced_inferred_customers.sql"))
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
@@ -309,9 +319,13 @@ def _version_customers(wh: psycopg.Connection, members: pd.DataFrame) -> dict:
     is_canonical = members["customer_id"] == members["canonical_customer_id"]
     golden = members.loc[is_canonical, ["customer_id", *[a for a in transforms.ATTRIBUTES if a != "is_deleted"],
                                         "updated_at"]]
-    group_change = members.groupby("canonical_customer_id")["updated_at"].transform("max")
-    retired = pd.DataFrame({"customer_id": members.loc[~is_canonical, "customer_id"],
-                            "retired_at": group_change[~is_canonical]})
+    # A customer stops being canonical when its own row or its new canonical's row changes.
+    dups = members.loc[~is_canonical, ["customer_id", "canonical_customer_id", "updated_at"]].merge(
+        members[["customer_id", "updated_at"]].rename(
+            columns={"customer_id": "canonical_customer_id", "updated_at": "canonical_updated_at"}),
+        on="canonical_customer_id", how="left")
+    retired = pd.DataFrame({"customer_id": dups["customer_id"],
+                            "retired_at": dups[["updated_at", "canonical_updated_at"]].max(axis=1)})
     _temp_table(wh, "tmp_ids", {"customer_id": "bigint"})
     pg_io.write_frame(wh, "tmp_ids", members[["customer_id"]])
     latest = pg_io.read_frame(wh, sql.SQL(
@@ -364,10 +378,11 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid")
         _ensure_dates(wh)
         inferred = wh.execute(query("load/insert_inferred_customers.sql")).rowcount
-        written = wh.execute(query("load/merge_fact_orders.sql"), {"run_id": ctx.run_id}).rowcount
-        wh.execute("UPDATE core.fact_order_lines SET customer_key = NULL, date_key = NULL "
-                   "WHERE order_id IN (SELECT source_id FROM tmp_rejects) "
-                   "AND order_id NOT IN (SELECT order_id FROM core.fact_orders)")
+        written = wh.execute(query("load/merge_fact_orders.sql", customer_version_at=customer_version_at("v")),
+                             {"run_id": ctx.run_id}).rowcount
+        wh.execute("UPDATE core.fact_order_lines l SET customer_key = NULL, date_key = NULL "
+                   "WHERE l.order_id IN (SELECT source_id FROM tmp_rejects) "
+                   "AND NOT EXISTS (SELECT 1 FROM core.fact_orders o WHERE o.order_id = l.order_id)")
         wh.execute(query("load/update_line_keys.sql"))
         wh.execute("ANALYZE tmp_orders")
         wh.execute(query("load/update_order_amounts.sql"))

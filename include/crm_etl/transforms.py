@@ -135,7 +135,7 @@ def plan_customer_versions(golden: pd.DataFrame, latest: pd.DataFrame,
     current version at the source updated_at and opens a new one; other attributes are
     overwritten in place; an inferred member is filled in place; a golden row not newer than
     the version it would change is ignored, so a backfill never writes history out of order
-    and never reopens a closed version.
+    and never reopens a closed version. Every canonical customer ends with one current version.
     """
     golden = golden.assign(is_deleted=golden["deleted_at"].notna())
     merged = golden.merge(latest, on="customer_id", how="left", suffixes=("", "_dim"),
@@ -153,19 +153,24 @@ def plan_customer_versions(golden: pd.DataFrame, latest: pd.DataFrame,
 
     fill = inferred
     live = current & ~inferred & newer
-    new_version = live & tracked_change & (merged["updated_at"] > merged["valid_from"])
+    new_version = live & tracked_change
     in_place = (live & ~new_version & any_change) | fill
+    # A version never starts before the one it follows: history stays in order.
+    change_at = merged[["updated_at", "valid_from"]].assign(
+        valid_from=merged["valid_from"] + pd.Timedelta(microseconds=1)).max(axis=1)
 
     close = pd.DataFrame({"customer_key": merged.loc[new_version, "customer_key"].astype("Int64"),
-                          "valid_to": merged.loc[new_version, "updated_at"]})
+                          "valid_to": change_at[new_version]})
     update = merged.loc[in_place, ["customer_key", *attrs, "updated_at"]].rename(
         columns={"updated_at": "source_updated_at"})
     update["customer_key"] = update["customer_key"].astype("Int64")
 
+    # A canonical customer whose last version was closed (it had handed the person over and
+    # is canonical again) always gets a new current version, after the closed one.
+    restart = reopened
     starts = pd.Series(pd.NaT, index=merged.index, dtype="datetime64[us, UTC]")
     starts[new_customer] = FIRST_VERSION_FROM
-    starts[new_version] = merged.loc[new_version, "updated_at"]
-    restart = reopened & newer
+    starts[new_version] = change_at[new_version]
     starts[restart] = merged.loc[restart, ["updated_at", "valid_to"]].max(axis=1)
     opens = new_customer | new_version | restart
     insert = merged.loc[opens, ["customer_id", *attrs, "updated_at"]].rename(

@@ -17,7 +17,8 @@ from include.crm_etl.config import MAX_QUARANTINE_SHARE, MIN_KEY_COMPLETENESS
 from include.crm_etl.contracts import ORDER_CHANNELS, ORDER_STATUSES, SourceTable
 
 EARLIEST_ORDER_TS = pd.Timestamp("2000-01-01", tz="UTC")
-# One @, no whitespace, a dotted domain. Checked on the trimmed, lower-cased address.
+# One @, no whitespace, a dotted domain. Checked on the trimmed, lower-cased address;
+# a blank address counts as missing (it is loaded as NULL).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
 
 Id = pd.Int64Dtype
@@ -42,7 +43,8 @@ class CustomerRow(pa.DataFrameModel):
 
     @pa.check("email", name="valid_email_syntax")
     def email_syntax(cls, email: Series[str]) -> Series[bool]:
-        return email.isna() | email.str.strip().str.lower().str.match(EMAIL_PATTERN)
+        address = email.str.strip().str.lower()
+        return address.isna() | (address == "") | address.str.match(EMAIL_PATTERN)
 
     class Config:
         strict = True

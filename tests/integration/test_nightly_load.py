@@ -8,7 +8,7 @@ import pytest
 
 from include.crm_etl import demo_crm
 from include.crm_etl.pipeline import QualityGateError
-from tests.integration.warehouse_checks import conservation, snapshot
+from tests.integration.warehouse_checks import conservation, dimension_invariants, snapshot
 
 FIRST_NIGHT = dt.date(2026, 10, 1)
 NIGHTS = [FIRST_NIGHT + dt.timedelta(days=n) for n in range(3)]
@@ -32,6 +32,7 @@ def test_every_extracted_row_is_in_core_or_quarantine_after_every_night(world):
         demo_crm.tick(world.source_uri, day=day, seed=7)
         world.night(day)
         counts = conservation(world, through=end_of(day))
+        dimension_invariants(world)
         assert counts["orders"]["core"] > 0
     # the generator's dirt did reach quarantine, and some of it was fixed and released
     assert sum(c["quarantined"] for c in counts.values()) > 0
@@ -185,3 +186,36 @@ def test_quality_gate_fails_the_run_and_loads_nothing(world):
     gate = world.wh("SELECT status FROM audit.data_quality_log WHERE \"check\" = 'order_items.quarantine_share' "
                     "ORDER BY checked_at DESC LIMIT 1")
     assert gate == [("fail",)]
+
+
+def test_customer_who_hands_a_person_over_and_back_keeps_one_current_version(world):
+    day1, day2, day3 = NIGHTS
+    _new_customer(world, 900041, "b.person@example.com", "DE", at(day1, 8))
+    _new_customer(world, 900040, "a.person@example.com", "FR", at(day1, 8))
+    world.night(day1)
+    world.src("UPDATE crm.customers SET email = 'b.person@example.com', updated_at = %s WHERE customer_id = 900040",
+              (at(day2, 8),))
+    world.night(day2)  # 900040 joins b.person and, being smaller, becomes its canonical customer
+    assert world.wh("SELECT is_current FROM core.dim_customer WHERE customer_id = 900041") == [(False,)]
+    world.src("UPDATE crm.customers SET email = 'a.person@example.com', updated_at = %s WHERE customer_id = 900040",
+              (at(day3, 8),))
+    _new_order(world, 9000041, 900041, at(day3, 12))
+    world.night(day3)
+    versions = world.wh("SELECT valid_from, valid_to, is_current FROM core.dim_customer "
+                        "WHERE customer_id = 900041 ORDER BY valid_from")
+    assert [v[2] for v in versions] == [False, True]
+    assert versions[0][1] <= versions[1][0]
+    key = world.wh("SELECT d.customer_id, d.is_current FROM core.fact_orders f JOIN core.dim_customer d "
+                   "USING (customer_key) WHERE f.order_id = 9000041")
+    assert key == [(900041, True)]
+    dimension_invariants(world)
+    conservation(world, through=end_of(day3))
+
+
+def test_blank_email_is_loaded_as_missing_not_quarantined(world):
+    day1 = NIGHTS[0]
+    _new_customer(world, 900050, "   ", "DE", at(day1, 8))
+    world.night(day1)
+    assert world.wh("SELECT email FROM core.customer_xref WHERE customer_id = 900050") == [(None,)]
+    assert world.wh("SELECT count(*) FROM audit.quarantine WHERE source_table = 'customers' "
+                    "AND source_id = 900050")[0][0] == 0

@@ -50,3 +50,31 @@ def snapshot(world) -> dict[str, str]:
         "FROM audit.quarantine WHERE released_at IS NULL) s")[0][0]
     out["watermarks"] = str(world.wh("SELECT source_table, watermark FROM audit.watermarks ORDER BY 1"))
     return out
+
+
+def dimension_invariants(world) -> None:
+    """Every canonical customer has exactly one current version, versions of a customer never
+    overlap, and every order has a customer version and the date of its order_ts."""
+    no_current = world.wh(
+        "SELECT DISTINCT x.canonical_customer_id FROM core.customer_xref x WHERE NOT EXISTS ("
+        "SELECT 1 FROM core.dim_customer d WHERE d.customer_id = x.canonical_customer_id AND d.is_current)")
+    assert not no_current, f"canonical customers without a current version: {no_current[:5]}"
+    overlaps = world.wh(
+        "SELECT a.customer_id FROM core.dim_customer a JOIN core.dim_customer b "
+        "ON a.customer_id = b.customer_id AND a.customer_key < b.customer_key "
+        "AND a.valid_from < b.valid_to AND b.valid_from < a.valid_to")
+    assert not overlaps, f"overlapping versions: {overlaps[:5]}"
+    dangling = world.wh(
+        "SELECT f.order_id FROM core.fact_orders f LEFT JOIN core.dim_customer d USING (customer_key) "
+        "WHERE d.customer_key IS NULL")
+    assert not dangling, f"orders without a customer version: {dangling[:5]}"
+    stale_lines = world.wh(
+        "SELECT l.order_item_id FROM core.fact_order_lines l JOIN core.fact_orders o USING (order_id) "
+        "WHERE (l.customer_key, l.date_key) IS DISTINCT FROM (o.customer_key, o.date_key)")
+    assert not stale_lines, f"lines whose keys differ from their order's: {stale_lines[:5]}"
+    wrong_amounts = world.wh(
+        "SELECT o.order_id FROM core.fact_orders o LEFT JOIN core.fact_order_lines l USING (order_id) "
+        "GROUP BY o.order_id, o.gross_amount, o.net_amount, o.discount_amount "
+        "HAVING o.gross_amount <> coalesce(sum(l.line_amount), 0) "
+        "OR o.net_amount <> coalesce(sum(l.line_amount), 0) - o.discount_amount")
+    assert not wrong_amounts, f"orders whose amounts disagree with their lines: {wrong_amounts[:5]}"

@@ -367,10 +367,23 @@ def test_customer_whose_last_version_is_closed_reopens_at_updated_at_when_later_
     assert plan.insert["valid_from"].tolist() == [ts("2026-10-05T10:00Z")]
 
 
-def test_closed_version_is_never_reopened_by_an_older_golden_row():
+def test_canonical_again_with_an_unchanged_row_gets_a_new_version_after_the_closed_one():
+    # Anna handed her person over (version closed 10-01) and is canonical again; her own row
+    # did not change. The closed version stays closed; a new current one follows it.
     closed = anna_version(is_current=False, valid_to="2026-10-01T00:00Z", source_updated_at="2026-09-01T00:00Z")
     plan = plan_customer_versions(golden(anna_golden(updated_at="2026-08-01T00:00Z")), latest(closed), retired())
-    assert plan.close.empty and plan.update.empty and plan.insert.empty
+    assert plan.close.empty and plan.update.empty
+    assert plan.insert["valid_from"].tolist() == [ts("2026-10-01T00:00Z")]
+
+
+def test_tracked_change_never_starts_before_the_current_version():
+    current = anna_version(valid_from="2026-10-05T12:00Z", source_updated_at="2026-10-01T00:00Z")
+    plan = plan_customer_versions(golden(anna_golden(updated_at="2026-10-05T10:00Z", country_code="FR")),
+                                  latest(current), retired())
+    start = ts("2026-10-05T12:00Z") + pd.Timedelta(microseconds=1)
+    assert plan.close["valid_to"].tolist() == [start]
+    assert plan.insert["valid_from"].tolist() == [start]
+    assert plan.update.empty
 
 
 def test_soft_delete_opens_a_new_version_marked_deleted():

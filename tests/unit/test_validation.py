@@ -229,6 +229,10 @@ def test_missing_email_passes():
     assert reasons_by_row(CUSTOMERS, customers(email=[None, None, None])) == {}
 
 
+def test_blank_email_counts_as_missing_and_passes():
+    assert reasons_by_row(CUSTOMERS, customers(email=["", "   ", None])) == {}
+
+
 def test_a_row_with_several_problems_gets_all_its_reasons_sorted():
     frame = orders(customer_id=[1, None, 3], status=["paid", "lost", "paid"], channel=["web", "fax", "web"],
                    order_ts=["2026-10-05T08:00Z", "1990-01-01T00:00Z", "2026-10-05T08:00Z"])
