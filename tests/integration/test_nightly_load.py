@@ -219,3 +219,21 @@ def test_blank_email_is_loaded_as_missing_not_quarantined(world):
     assert world.wh("SELECT email FROM core.customer_xref WHERE customer_id = 900050") == [(None,)]
     assert world.wh("SELECT count(*) FROM audit.quarantine WHERE source_table = 'customers' "
                     "AND source_id = 900050")[0][0] == 0
+
+
+def test_rows_without_updated_at_are_quarantined_once_and_do_not_fail_later_nights(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    world.night(day1)
+    for n in range(3):
+        world.src("INSERT INTO crm.customers VALUES (%s, NULL, 'No', 'Stamp', 'DE', NULL, false, %s, NULL, NULL)",
+                  (900060 + n, at(day1, 1)))
+    # Night 2 would fail its gates if only these rows changed: add ordinary changes too.
+    for n in range(80):
+        _new_customer(world, 900100 + n, f"c{n}@example.com", "DE", at(day2, 9))
+    world.night(day2)
+    world.night(NIGHTS[2])  # the same 3 rows come back, with no other customer change: still fine
+    open_entries = world.wh("SELECT source_id, reasons FROM audit.quarantine WHERE source_table = 'customers' "
+                            "AND source_id BETWEEN 900060 AND 900062 AND released_at IS NULL ORDER BY 1")
+    assert [(i, r) for i, r in open_entries] == [
+        (900060 + n, ["updated_at: required value is missing"]) for n in range(3)]
+    assert world.wh("SELECT status FROM audit.etl_run_log ORDER BY business_date") == [("success",)] * 3
