@@ -62,9 +62,17 @@ def summary(warehouse_uri: str, days: list[dt.date]) -> str:
         for table in CORE_TABLES:
             n = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - constant names
             lines.append(f"  {table:<24} {n:>10,}")
+        fingerprint = conn.execute(
+            "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM ("
+            "SELECT (to_jsonb(x) - 'run_id')::text t FROM core.customer_xref x UNION ALL "
+            "SELECT (to_jsonb(d))::text FROM core.dim_customer d UNION ALL "
+            "SELECT (to_jsonb(p) - 'run_id')::text FROM core.dim_product p UNION ALL "
+            "SELECT (to_jsonb(f) - 'run_id')::text FROM core.fact_orders f UNION ALL "
+            "SELECT (to_jsonb(l) - 'run_id')::text FROM core.fact_order_lines l) s").fetchone()[0]
         open_q = conn.execute("SELECT source_table, count(*) FROM audit.quarantine WHERE released_at IS NULL "
                               "GROUP BY 1 ORDER BY 1").fetchall()
         lines.append("  audit.quarantine (open)   " + ", ".join(f"{t}: {n}" for t, n in open_q))
+        lines.append(f"  content fingerprint       {fingerprint}  (the same after every rerun of these nights)")
     return "\n".join(lines)
 
 

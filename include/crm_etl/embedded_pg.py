@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -25,9 +26,15 @@ SYSTEM_USER = "pgserver"  # PostgreSQL refuses to run as root
 
 
 def _bin(name: str) -> str:
-    from pgserver._commands import POSTGRES_BIN_PATH
+    return str(_pgserver_bin_path() / name)
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _pgserver_bin_path() -> Path:
+    # Importing pgserver makes platformdirs warn about XDG_RUNTIME_DIR; we do not use that dir.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import POSTGRES_BIN_PATH
+    return POSTGRES_BIN_PATH
 
 
 def port() -> int:
@@ -54,7 +61,7 @@ def _run(args: list[str]) -> None:
 
 
 def _prepare_dirs(pgdata: Path) -> None:
-    from pgserver._commands import POSTGRES_BIN_PATH
+    bin_path = _pgserver_bin_path()
     from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -62,10 +69,10 @@ def _prepare_dirs(pgdata: Path) -> None:
         return
     ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(pgdata)
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_prefix_permissions(bin_path)
     read = stat.S_IRGRP | stat.S_IROTH
-    ensure_folder_permissions(POSTGRES_BIN_PATH, read | stat.S_IXGRP | stat.S_IXOTH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+    ensure_folder_permissions(bin_path, read | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(bin_path.parent / "lib", read)
     entry = pwd.getpwnam(SYSTEM_USER)
     os.chown(pgdata, entry.pw_uid, entry.pw_gid)
     pgdata.chmod(0o700)
