@@ -38,4 +38,6 @@ def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    # Locally a failing task should surface in seconds, not after 5-minute retry delays.
+    env.setdefault("ETL_RETRY_DELAY_SECONDS", "10")
     return env

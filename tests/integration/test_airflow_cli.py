@@ -45,3 +45,31 @@ def test_dags_test_against_servers_named_only_by_connection_env_vars(world_facto
     assert counts["order_items"]["core"] > 0
     # the night's own changes are in, and nothing from after the interval
     assert world.wh("SELECT max(updated_at) < '2026-10-06' FROM core.fact_orders")[0][0] is True
+
+
+def test_a_failed_gate_fails_the_dag_run_and_marks_the_run_log_failed(world_factory, tmp_path):
+    world = world_factory(customers=300, end_date=dt.date(2026, 10, 5))
+    # Every order line of the night has quantity 0: the quarantine gate must stop the run.
+    world.src("INSERT INTO crm.order_items SELECT 99000000 + g, 1, 1, 0, 1.00, "
+              "'2026-10-05 10:00+00', '2026-10-05 10:00+00' FROM generate_series(1, 50) g")
+    world.night(dt.date(2026, 10, 4))  # an earlier night loaded fine
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "AIRFLOW_CONN_CRM_SOURCE": world.source_url,
+        "AIRFLOW_CONN_WAREHOUSE": world.warehouse_url,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": str(REPO),
+        "ETL_TASK_RETRIES": "0",
+    }
+    command = "airflow db migrate && airflow dags test crm_nightly 2026-10-06T02:00:00+00:00"
+    result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert "quarantine_share" in result.stdout + result.stderr
+    runs = world.wh("SELECT business_date, status FROM audit.etl_run_log ORDER BY business_date")
+    assert runs == [(dt.date(2026, 10, 4), "success"), (dt.date(2026, 10, 5), "failed")]
+    assert world.wh("SELECT watermark FROM audit.watermarks WHERE source_table = 'order_items'") == [
+        (dt.datetime(2026, 10, 5, tzinfo=dt.UTC),)]
