@@ -20,10 +20,8 @@ from tests.integration.warehouse_checks import conservation
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_dags_test_against_servers_named_only_by_connection_env_vars(world_factory, tmp_path):
-    world = world_factory(customers=400, end_date=dt.date(2026, 10, 5))
-    demo_crm.tick(world.source_uri, day=dt.date(2026, 10, 5), seed=7)
-    assert world.source_url.startswith("postgresql://") and "@127.0.0.1:" in world.source_url
+def dags_test(world, tmp_path, **extra_env: str) -> subprocess.CompletedProcess:
+    """Run the documented command with only the documented variables (plus PATH and HOME)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ.get("HOME", str(tmp_path)),
@@ -33,9 +31,17 @@ def test_dags_test_against_servers_named_only_by_connection_env_vars(world_facto
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "PYTHONPATH": str(REPO),
+        **extra_env,
     }
     command = "airflow db migrate && airflow dags test crm_nightly 2026-10-06T02:00:00+00:00"
-    result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_dags_test_against_servers_named_only_by_connection_env_vars(world_factory, tmp_path):
+    world = world_factory(customers=400, end_date=dt.date(2026, 10, 5))
+    demo_crm.tick(world.source_uri, day=dt.date(2026, 10, 5), seed=7)
+    assert world.source_url.startswith("postgresql://") and "@127.0.0.1:" in world.source_url
+    result = dags_test(world, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     runs = world.wh("SELECT business_date, interval_start, interval_end, status FROM audit.etl_run_log")
@@ -53,20 +59,7 @@ def test_a_failed_gate_fails_the_dag_run_and_marks_the_run_log_failed(world_fact
     world.src("INSERT INTO crm.order_items SELECT 99000000 + g, 1, 1, 0, 1.00, "
               "'2026-10-05 10:00+00', '2026-10-05 10:00+00' FROM generate_series(1, 50) g")
     world.night(dt.date(2026, 10, 4))  # an earlier night loaded fine
-    env = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "AIRFLOW_CONN_CRM_SOURCE": world.source_url,
-        "AIRFLOW_CONN_WAREHOUSE": world.warehouse_url,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "PYTHONPATH": str(REPO),
-        "ETL_TASK_RETRIES": "0",
-    }
-    command = "airflow db migrate && airflow dags test crm_nightly 2026-10-06T02:00:00+00:00"
-    result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
+    result = dags_test(world, tmp_path, AIRFLOW__CORE__LOAD_EXAMPLES="False", ETL_TASK_RETRIES="0")
     assert result.returncode != 0
     assert "quarantine_share" in result.stdout + result.stderr
     runs = world.wh("SELECT business_date, status FROM audit.etl_run_log ORDER BY business_date")
