@@ -9,6 +9,7 @@ Moves one business day of CRM changes into the warehouse star schema.
 | `extract` | streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
 | `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run |
 | `load` | per table, one transaction: quarantine bad rows, transform (pandas), COPY into a temp table, merge newer-wins into `core`, release fixed rows, advance the watermark |
+| `marts` | rebuilds `marts.customer_segments`, `segment_summary` and `daily_sales` for the business day in one transaction (emits an Asset per mart), then checks them into `audit.data_quality_log` |
 | `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
 
 **Interval.** The run for business day D covers `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`
@@ -27,7 +28,7 @@ import os
 import time
 
 import pendulum
-from airflow.sdk import Param, TaskGroup, TriggerRule, chain, dag, task
+from airflow.sdk import Asset, Param, TaskGroup, TriggerRule, chain, dag, task
 from business_day_timetable import BusinessDayTimetable
 
 from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID, settings
@@ -35,6 +36,8 @@ from include.crm_etl.contracts import TABLES
 from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
 
 _settings = settings()
+# One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
+MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.daily_sales")
 
 
 def _run(context, step: str, fn):
@@ -100,6 +103,14 @@ def crm_nightly():
     def load_table(table: str, **context) -> dict:
         return _run(context, f"load_{table}", lambda wh, ctx, p, c: p.load(wh, table, ctx))
 
+    @task(outlets=[Asset(name) for name in MART_ASSETS])
+    def build_marts(**context) -> dict:
+        return _run(context, "build_marts", lambda wh, ctx, p, c: p.build_marts(wh, ctx))
+
+    @task
+    def check_marts(**context) -> None:
+        _run(context, "check_marts", lambda wh, ctx, p, c: p.check_marts(wh, ctx))
+
     @task
     def finish_success(**context) -> None:
         _run(context, "finish", lambda wh, ctx, p, c: p.finish(wh, ctx, status="success"))
@@ -122,9 +133,13 @@ def crm_nightly():
     chain(start, extracts, validations)
     for validation in validations:  # every gate must pass before anything loads
         validation >> [products, customers]
+    with TaskGroup("marts", tooltip="rebuild segments and sales for the business day, then check them"):
+        built, checked = build_marts(), check_marts()
+        built >> checked
     done, failed = finish_success(), finish_failed()
-    items >> done
-    [start, *extracts, *validations, products, customers, orders, items] >> failed
+    items >> built
+    checked >> done
+    [start, *extracts, *validations, products, customers, orders, items, built, checked] >> failed
 
 
 crm_nightly()

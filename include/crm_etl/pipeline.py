@@ -451,6 +451,74 @@ def load(wh: psycopg.Connection, table_name: str, ctx: RunContext) -> dict:
     return LOADERS[BY_NAME[table_name].name](wh, ctx)
 
 
+# ----------------------------------------------------------------------------- marts
+
+MARTS = ("marts.customer_segments", "marts.segment_summary", "marts.daily_sales")
+TREND_TOLERANCE = 0.20
+
+
+class MartCheckError(RuntimeError):
+    """A mart failed a data-quality check after its rebuild."""
+
+
+def _mart_params(ctx: RunContext) -> dict:
+    return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
+
+
+def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """Rebuild the marts for business day D in one transaction: readers see the previous
+    state until the new one commits, never a half-built mart."""
+    params = _mart_params(ctx)
+    with wh.transaction():
+        # A snapshot is history once a newer night exists: a backfill of an old night keeps
+        # it (the warehouse no longer knows that night's state), and only fills a missing one.
+        kept = wh.execute(
+            "SELECT EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s) "
+            "AND EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date > %(as_of_date)s)",
+            params).fetchone()[0]
+        segments = 0
+        if not kept:
+            wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
+            segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
+            wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
+            wh.execute(query("marts/build_segment_summary.sql"), params)
+        # Sales of every date <= D are restated from the current warehouse.
+        wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s", params)
+        sales = wh.execute(query("marts/build_daily_sales.sql"), params).rowcount
+        counts = {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales}
+        _record_counts(wh, ctx, "marts", counts)
+    return counts
+
+
+def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str, str, str]]:
+    """Run the checks on the rebuilt marts and log them to audit.data_quality_log.
+
+    A failed check raises MartCheckError; a snapshot size outside +-20 % of the trailing
+    7 snapshots is a warning only.
+    """
+    params = _mart_params(ctx)
+    results = []
+    for check, name in (("marts.customer_segments.unique_customer", "check_customer_segments_unique"),
+                        ("marts.customer_segments.exclusive_exhaustive", "check_customer_segments_exhaustive"),
+                        ("marts.daily_sales.net_revenue_matches_facts", "check_daily_sales_matches_facts")):
+        observed, expected = wh.execute(query(f"marts/{name}.sql"), params).fetchone()
+        results.append((check, "pass" if observed == expected else "fail", str(observed), str(expected)))
+    observed, trailing = wh.execute(query("marts/check_customer_segments_trend.sql"), params).fetchone()
+    within = trailing is None or abs(observed - float(trailing)) <= TREND_TOLERANCE * float(trailing)
+    results.append(("marts.customer_segments.row_count_trend", "pass" if within else "warn", str(observed),
+                    "no history" if trailing is None else f"{float(trailing):.1f} +- 20%"))
+    with wh.transaction():
+        wh.execute("DELETE FROM audit.data_quality_log WHERE run_id = %s AND \"check\" LIKE 'marts.%%'",
+                   (ctx.run_id,))
+        for check, status, observed_text, expected_text in results:
+            wh.execute("INSERT INTO audit.data_quality_log (run_id, \"check\", status, observed, expected) "
+                       "VALUES (%s, %s, %s, %s, %s)", (ctx.run_id, check, status, observed_text, expected_text))
+    failed = [r for r in results if r[1] == "fail"]
+    if failed:
+        raise MartCheckError("; ".join(f"{c}: observed {o}, expected {e}" for c, _, o, e in failed))
+    return results
+
+
 # ----------------------------------------------------------------------------- finish
 
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
@@ -488,6 +556,8 @@ def run(source_uri: str, warehouse_uri: str, ctx: RunContext) -> None:
                 timed(f"validate_{table.name}", validate, wh, table, ctx)
             for name in LOADERS:
                 timed(f"load_{name}", load, wh, name, ctx)
+            timed("build_marts", build_marts, wh, ctx)
+            timed("check_marts", check_marts, wh, ctx)
         except Exception as exc:
             finish(wh, ctx, status="failed", error=str(exc)[:2000])
             raise

@@ -1,2 +1,84 @@
--- Marts are built on top of core (see include/sql/marts/).
+-- Marts for marketing, rebuilt by crm_nightly for each business day D (include/sql/marts/).
 CREATE SCHEMA IF NOT EXISTS marts;
+
+-- One row per canonical customer per night (as_of_date = D); earlier nights are kept.
+CREATE TABLE IF NOT EXISTS marts.customer_segments (
+    as_of_date    date           NOT NULL,
+    customer_id   bigint         NOT NULL,  -- canonical customer (core.customer_xref)
+    recency_days  integer,                  -- D - date of the last qualifying order; NULL if none ever
+    frequency     integer        NOT NULL,  -- qualifying orders in [cutoff - 365 days, cutoff)
+    monetary      numeric(14, 2) NOT NULL,  -- their value (lines - discount)
+    r_score       smallint,
+    f_score       smallint,
+    m_score       smallint,
+    segment       text           NOT NULL,
+    PRIMARY KEY (as_of_date, customer_id)
+);
+CREATE INDEX IF NOT EXISTS customer_segments_segment_idx
+    ON marts.customer_segments (as_of_date, segment, customer_id);
+
+CREATE TABLE IF NOT EXISTS marts.segment_summary (
+    as_of_date        date           NOT NULL,
+    segment           text           NOT NULL,
+    customers         integer        NOT NULL,
+    customer_share    numeric(9, 6)  NOT NULL,  -- of all customers in the snapshot
+    revenue           numeric(16, 2) NOT NULL,  -- monetary summed: qualifying orders in the window
+    avg_order_value   numeric(14, 2),           -- revenue / orders in the window
+    avg_recency_days  numeric(10, 2),           -- over customers with a qualifying order
+    PRIMARY KEY (as_of_date, segment)
+);
+
+-- One row per (sale_date, country_code, channel) of qualifying orders, by order date in the
+-- business timezone; country_code is the customer's country at order time (SCD2 version).
+CREATE TABLE IF NOT EXISTS marts.daily_sales (
+    sale_date     date           NOT NULL,
+    country_code  char(2)        NOT NULL,
+    channel       text           NOT NULL,
+    orders        integer        NOT NULL,
+    items         integer        NOT NULL,  -- units sold (sum of line quantities)
+    net_revenue   numeric(16, 2) NOT NULL,
+    customers     integer        NOT NULL,  -- distinct canonical customers
+    PRIMARY KEY (sale_date, country_code, channel)
+);
+CREATE INDEX IF NOT EXISTS daily_sales_filter_idx ON marts.daily_sales (country_code, channel, sale_date);
+
+-- The scoring rule: rank 1 is the lowest; n customers are scored.
+CREATE OR REPLACE FUNCTION marts.rfm_score(rank bigint, n bigint) RETURNS smallint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (CASE WHEN n = 1 THEN 1 ELSE least(5, 1 + (5 * (rank - 1)) / (n - 1)) END)::smallint
+$$;
+
+-- The segment map from (r_score, f_score), for customers with frequency >= 1.
+CREATE OR REPLACE FUNCTION marts.rfm_segment(r smallint, f smallint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN r <= 2 THEN CASE WHEN f <= 2 THEN 'hibernating' WHEN f <= 4 THEN 'at_risk' ELSE 'cant_lose' END
+        WHEN r = 3 THEN CASE WHEN f <= 2 THEN 'about_to_sleep' WHEN f = 3 THEN 'need_attention' ELSE 'loyal' END
+        WHEN r = 4 THEN CASE WHEN f = 1 THEN 'promising' WHEN f <= 3 THEN 'potential_loyalist' ELSE 'loyal' END
+        ELSE CASE WHEN f = 1 THEN 'new_customer' WHEN f <= 3 THEN 'potential_loyalist' ELSE 'champion' END
+    END
+$$;
+
+-- Customers who changed segment since the previous snapshot, as from -> to counts.
+CREATE OR REPLACE VIEW marts.segment_movement AS
+WITH snapshots AS (
+    SELECT as_of_date, lag(as_of_date) OVER (ORDER BY as_of_date) AS previous_as_of_date
+    FROM (SELECT DISTINCT as_of_date FROM marts.customer_segments) d
+)
+SELECT s.as_of_date, s.previous_as_of_date, prev.segment AS from_segment, cur.segment AS to_segment,
+       count(*)::integer AS customers
+FROM snapshots s
+JOIN marts.customer_segments cur ON cur.as_of_date = s.as_of_date
+JOIN marts.customer_segments prev
+  ON prev.as_of_date = s.previous_as_of_date AND prev.customer_id = cur.customer_id
+WHERE prev.segment <> cur.segment
+GROUP BY s.as_of_date, s.previous_as_of_date, prev.segment, cur.segment;
+
+-- Campaign exports: the latest snapshot's opted-in customers. The only mart with emails.
+CREATE OR REPLACE VIEW marts.segment_contacts AS
+SELECT s.as_of_date, s.customer_id, d.email, d.first_name, d.last_name, d.country_code, d.city,
+       s.segment, s.recency_days, s.frequency, s.monetary
+FROM marts.customer_segments s
+JOIN core.dim_customer d ON d.customer_id = s.customer_id AND d.is_current
+WHERE s.as_of_date = (SELECT max(as_of_date) FROM marts.customer_segments)
+  AND d.marketing_opt_in;

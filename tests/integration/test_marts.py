@@ -1,0 +1,177 @@
+"""The marts (RFM segments, segment summary, daily sales) on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import psycopg
+import pytest
+
+from include.crm_etl import demo_crm
+from tests.integration.reference_marts import (
+    SEGMENT_MAP,
+    expected_daily_sales,
+    expected_segments,
+    frame,
+)
+
+FIRST_NIGHT = dt.date(2026, 10, 1)
+NIGHTS = [FIRST_NIGHT + dt.timedelta(days=n) for n in range(3)]
+
+
+def at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), dt.UTC)
+
+
+def mart_segments(world, as_of: dt.date) -> pd.DataFrame:
+    got = frame(world, f"SELECT customer_id, frequency, monetary, recency_days, r_score, f_score, m_score, segment "
+                       f"FROM marts.customer_segments WHERE as_of_date = '{as_of}' ORDER BY customer_id")
+    return got
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame, key: list[str]) -> None:
+    got = got[want.columns].sort_values(key).reset_index(drop=True)
+    want = want.sort_values(key).reset_index(drop=True)
+    assert len(got) == len(want)
+    for column in want.columns:
+        left = [None if pd.isna(v) else v for v in got[column]]
+        right = [None if pd.isna(v) else v for v in want[column]]
+        mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
+        assert not mismatches, f"{column}: {len(mismatches)} rows differ, e.g. {mismatches[:3]}"
+
+
+@pytest.fixture
+def world(world_factory):
+    return world_factory(customers=800, end_date=FIRST_NIGHT)
+
+
+def test_marts_match_an_independent_pandas_computation_every_night(world):
+    for day in NIGHTS:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+        want = expected_segments(world, day)
+        assert_same(mart_segments(world, day), want, ["customer_id"])
+        assert set(want.segment) >= {"prospect"} and len(set(want.segment)) >= 6
+        got_sales = frame(world, f"SELECT * FROM marts.daily_sales WHERE sale_date <= '{day}'")
+        assert_same(got_sales, expected_daily_sales(world, day), ["sale_date", "country_code", "channel"])
+    summary = frame(world, f"SELECT segment, customers, revenue FROM marts.segment_summary "
+                           f"WHERE as_of_date = '{NIGHTS[-1]}'")
+    by_segment = want.groupby("segment").agg(customers=("customer_id", "size"), revenue=("monetary", "sum"))
+    assert dict(zip(summary.segment, summary.customers, strict=True)) == by_segment["customers"].to_dict()
+    assert dict(zip(summary.segment, summary.revenue, strict=True)) == by_segment["revenue"].to_dict()
+    # earlier snapshots are kept
+    dates = frame(world, "SELECT DISTINCT as_of_date FROM marts.customer_segments ORDER BY 1")
+    assert list(dates.as_of_date) == NIGHTS
+    checks = frame(world, "SELECT \"check\", status FROM audit.data_quality_log WHERE \"check\" LIKE 'marts.%'")
+    assert set(checks.status) <= {"pass", "warn"} and len(checks) == 4 * len(NIGHTS)
+
+
+def test_rerun_leaves_identical_marts(world):
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    query = ("SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (SELECT to_jsonb(s)::text t FROM marts.{} s) x")
+    before = {m: world.wh(query.format(m))[0][0] for m in ("customer_segments", "segment_summary", "daily_sales")}
+    world.night(NIGHTS[1])
+    world.night(NIGHTS[0])  # a backfill of the older night, too
+    after = {m: world.wh(query.format(m))[0][0] for m in ("customer_segments", "segment_summary", "daily_sales")}
+    assert after == before
+
+
+def _customer(world, customer_id, created, email=None):
+    world.src("INSERT INTO crm.customers VALUES (%s, %s, 'Zoë', 'Test', 'DE', 'Berlin', true, %s, %s, NULL)",
+              (customer_id, email or f"c{customer_id}@example.com", created, created))
+
+
+def _order(world, order_id, customer_id, ts, amount, status="paid", discount=0):
+    world.src("INSERT INTO crm.orders VALUES (%s, %s, %s, %s, 'web', 'EUR', %s, 0, %s, %s)",
+              (order_id, customer_id, ts, status, discount, ts, ts))
+    world.src("INSERT INTO crm.order_items VALUES (%s, %s, 1, 2, %s, %s, %s)",
+              (order_id * 10, order_id, amount / 2, ts, ts))
+
+
+def test_old_order_refunded_on_a_later_night_restates_sales_and_monetary(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    _customer(world, 910001, at(day1, 6))
+    _order(world, 9100011, 910001, at(day1, 9), 100.00)
+    _order(world, 9100012, 910001, at(day1, 10), 40.00, discount=5)
+    world.night(day1)
+    seg = world.wh("SELECT frequency, monetary, recency_days FROM marts.customer_segments "
+                   "WHERE as_of_date = %s AND customer_id = 910001", (day1,))
+    assert seg == [(2, Decimal("135.00"), 0)]
+    sales_day1 = world.wh("SELECT sum(net_revenue) FROM marts.daily_sales WHERE sale_date = %s", (day1,))[0][0]
+
+    world.src("UPDATE crm.orders SET status = 'refunded', updated_at = %s WHERE order_id = 9100011", (at(day2, 8),))
+    world.night(day2)
+    assert world.wh("SELECT sum(net_revenue) FROM marts.daily_sales WHERE sale_date = %s", (day1,))[0][0] == \
+        sales_day1 - Decimal("100.00")
+    seg = world.wh("SELECT frequency, monetary, recency_days FROM marts.customer_segments "
+                   "WHERE as_of_date = %s AND customer_id = 910001", (day2,))
+    assert seg == [(1, Decimal("35.00"), 1)]
+    # the earlier snapshot is history: it is not rewritten
+    assert world.wh("SELECT monetary FROM marts.customer_segments WHERE as_of_date = %s AND customer_id = 910001",
+                    (day1,)) == [(Decimal("135.00"),)]
+
+
+def test_lost_prospect_and_soft_deleted_customers(world):
+    day = NIGHTS[0]
+    _customer(world, 920001, at(day - dt.timedelta(days=500), 8))
+    _order(world, 9200011, 920001, at(day - dt.timedelta(days=400), 9), 50.00)  # before the window
+    _customer(world, 920002, at(day, 8))
+    _order(world, 9200021, 920002, at(day, 9), 20.00, status="cancelled")      # never qualifies
+    _customer(world, 920003, at(day, 8))
+    world.src("UPDATE crm.customers SET deleted_at = %s, updated_at = %s WHERE customer_id = 920003",
+              (at(day, 9), at(day, 9)))
+    world.night(day)
+    rows = world.wh("SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
+                    "FROM marts.customer_segments WHERE as_of_date = %s AND customer_id >= 920001 ORDER BY 1", (day,))
+    assert rows == [
+        (920001, 400, 0, Decimal("0.00"), None, None, None, "lost"),
+        (920002, None, 0, Decimal("0.00"), None, None, None, "prospect"),
+    ]
+
+
+@pytest.fixture
+def warehouse(world):
+    world.night(NIGHTS[0])  # bootstrap creates the rule functions
+    return world
+
+
+@pytest.mark.parametrize(("rank", "n", "expected"), [
+    (1, 1, 1),                                                  # n = 1: every score is 1
+    (1, 5, 1), (2, 5, 2), (3, 5, 3), (4, 5, 4), (5, 5, 5),      # 1 + floor(5(rank-1)/(n-1))
+    (1, 2, 1), (2, 2, 5),
+    (3, 3, 5),                                                  # ties (1, 1, 3): the third gets 5
+    (1, 4, 1),                                                  # everyone equal: all rank 1
+    (2, 10, 1), (3, 10, 2), (10, 10, 5), (9, 10, 5),
+])
+def test_score_formula(warehouse, rank, n, expected):
+    assert warehouse.wh("SELECT marts.rfm_score(%s, %s)", (rank, n)) == [(expected,)]
+
+
+def test_every_cell_of_the_segment_map(warehouse):
+    with psycopg.connect(warehouse.warehouse_uri) as conn:
+        got = {(r, f): conn.execute("SELECT marts.rfm_segment(%s::smallint, %s::smallint)", (r, f)).fetchone()[0]
+               for r in range(1, 6) for f in range(1, 6)}
+    assert got == SEGMENT_MAP
+
+
+def test_hand_computed_scores_with_ties(world_factory):
+    # The generated history is over a year before this night, so only these buyers are
+    # scored: n = 3, monetary 10, 10, 30 -> ranks 1, 1, 3 -> m scores 1, 1, 5; equal
+    # frequency and recency -> everyone ranks 1 there -> r = f = 1 -> hibernating.
+    world = world_factory(customers=50, end_date=FIRST_NIGHT)
+    day = FIRST_NIGHT + dt.timedelta(days=400)
+    for n, amount in ((930001, 10.00), (930002, 10.00), (930003, 30.00)):
+        _customer(world, n, at(day, 6))
+        _order(world, n * 10, n, at(day, 9), amount)
+    world.night(day)
+    rows = world.wh("SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
+                    "FROM marts.customer_segments WHERE as_of_date = %s AND frequency > 0 ORDER BY 1", (day,))
+    assert rows == [
+        (930001, 0, 1, Decimal("10.00"), 1, 1, 1, "hibernating"),
+        (930002, 0, 1, Decimal("10.00"), 1, 1, 1, "hibernating"),
+        (930003, 0, 1, Decimal("30.00"), 1, 1, 5, "hibernating"),
+    ]
