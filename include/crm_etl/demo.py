@@ -25,7 +25,7 @@ from include.crm_etl.contracts import TABLES
 from include.crm_etl.local_env import LOCAL_DIR, SOURCE_DB, WAREHOUSE_DB, airflow_env
 
 CORE_TABLES = ("core.customer_xref", "core.dim_customer", "core.dim_product",
-               "core.fact_orders", "core.fact_order_lines")
+               "core.fact_orders", "core.fact_order_lines", "marts.customer_segments", "marts.daily_sales")
 
 
 def airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
@@ -58,6 +58,21 @@ def summary(warehouse_uri: str, days: list[dt.date]) -> str:
                 lines.append(f"{business_date!s:<12} {table.name:<12} {c.get('extracted', 0):>10,} "
                              f"{c.get('loaded', 0):>10,} {c.get('quarantined', 0):>12,} {c.get('released', 0):>9,}")
             lines.append(f"{'':<12} status {status}, {seconds} s")
+        last, previous = days[-1], (days[-2] if len(days) > 1 else None)
+        segments = conn.execute(
+            "SELECT segment, sum(customers) FILTER (WHERE as_of_date = %s), "
+            "sum(customers) FILTER (WHERE as_of_date = %s) FROM marts.segment_summary "
+            "WHERE as_of_date IN (%s, %s) GROUP BY segment ORDER BY 2 DESC NULLS LAST",
+            (last, previous, last, previous)).fetchall()
+        lines += ["", f"Customer segments on {last} (change since {previous})"]
+        for segment, now, before in segments:
+            now, before = now or 0, before or 0
+            lines.append(f"  {segment:<20} {now:>7,}  ({now - before:+,})")
+        movement = conn.execute(
+            "SELECT from_segment, to_segment, customers FROM marts.segment_movement WHERE as_of_date = %s "
+            "ORDER BY customers DESC LIMIT 5", (last,)).fetchall()
+        if movement:
+            lines.append("  biggest moves: " + ", ".join(f"{a} -> {b}: {n}" for a, b, n in movement))
         lines += ["", "Warehouse now"]
         for table in CORE_TABLES:
             n = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - constant names
