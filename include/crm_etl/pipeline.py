@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from include.crm_etl import pg_io, transforms
+from include.crm_etl import mart_checks, pg_io, transforms
 from include.crm_etl.config import settings
 from include.crm_etl.contracts import BY_NAME, CUSTOMERS, ORDER_ITEMS, ORDERS, PRODUCTS, SourceTable
 from include.crm_etl.run_context import RunContext
@@ -453,8 +453,10 @@ def load(wh: psycopg.Connection, table_name: str, ctx: RunContext) -> dict:
 
 # ----------------------------------------------------------------------------- marts
 
-MARTS = ("marts.customer_segments", "marts.segment_summary", "marts.daily_sales")
 TREND_TOLERANCE = 0.20
+SNAPSHOT_TYPES = {"customer_id": "bigint", "recency_days": "integer", "frequency": "integer",
+                  "monetary": "numeric", "r_score": "integer", "f_score": "integer", "m_score": "integer",
+                  "segment": "text"}
 
 
 class MartCheckError(RuntimeError):
@@ -498,6 +500,12 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str,
     """
     params = _mart_params(ctx)
     results = []
+    snapshot = pg_io.read_frame(wh, sql.SQL(
+        "SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
+        "FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s"), params, SNAPSHOT_TYPES)
+    failures = mart_checks.snapshot_failures(snapshot)
+    results.append(("marts.customer_segments.rules", "pass" if not failures else "fail",
+                    json.dumps(failures) if failures else "0 failing rows", "0 failing rows"))
     for check, name in (("marts.customer_segments.unique_customer", "check_customer_segments_unique"),
                         ("marts.customer_segments.exclusive_exhaustive", "check_customer_segments_exhaustive"),
                         ("marts.daily_sales.net_revenue_matches_facts", "check_daily_sales_matches_facts")):

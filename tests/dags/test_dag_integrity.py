@@ -206,6 +206,19 @@ def test_crm_nightly_has_extract_validate_and_load_task_groups(nightly):
         assert len(groups[name].children) == 4, name
 
 
+def test_crm_nightly_rebuilds_and_checks_the_marts_after_the_last_load(nightly):
+    build, check = nightly.get_task("marts.build_marts"), nightly.get_task("marts.check_marts")
+    assert "load.load_order_items" in build.upstream_task_ids
+    assert check.upstream_task_ids == {"marts.build_marts"}
+    assert "marts.check_marts" in nightly.get_task("finish_success").upstream_task_ids
+    assert {"marts.build_marts", "marts.check_marts"} <= nightly.get_task("finish_failed").upstream_task_ids
+
+
+def test_crm_nightly_publishes_one_asset_per_mart(nightly):
+    outlets = {a.name for a in nightly.get_task("marts.build_marts").outlets}
+    assert outlets == {"marts.customer_segments", "marts.segment_summary", "marts.daily_sales"}
+
+
 def test_crm_nightly_only_finish_failed_skips_retries(nightly):
     assert nightly.get_task("finish_failed").retries == 0
     assert nightly.get_task("finish_failed").trigger_rule == "one_failed"
