@@ -18,6 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from include.crm_etl import demo_crm, embedded_pg, pipeline
+from include.crm_etl.config import settings
 from include.crm_etl.run_context import RunContext
 
 
@@ -56,9 +57,12 @@ class World:
     warehouse_url: str
 
     def night(self, day: dt.date, **params) -> RunContext:
-        start = dt.datetime.combine(day, dt.time(0), dt.UTC)
+        """Run business day `day` in-process: [day 00:00, day+1 00:00) in ETL_BUSINESS_TZ."""
+        tz = settings().business_tz
+        start = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.UTC)
         ctx = RunContext(run_id=f"test__{day}__{uuid.uuid4().hex[:6]}", dag_id="crm_nightly",
-                         interval_start=start, interval_end=start + dt.timedelta(days=1), **params)
+                         interval_start=start, interval_end=end, **params)
         pipeline.run(self.source_uri, self.warehouse_uri, ctx)
         return ctx
 

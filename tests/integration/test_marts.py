@@ -68,6 +68,25 @@ def test_marts_match_an_independent_pandas_computation_every_night(world):
     assert set(checks.status) <= {"pass", "warn"} and len(checks) == 5 * len(NIGHTS)
 
 
+def test_marts_follow_a_non_utc_business_timezone(world, monkeypatch):
+    # Days, windows and sale dates are calendar days in the business timezone; the generator
+    # writes UTC days, so New York's days straddle two ticks.
+    monkeypatch.setenv("ETL_BUSINESS_TZ", "America/New_York")
+    demo_crm.tick(world.source_uri, day=NIGHTS[0], seed=7)
+    demo_crm.tick(world.source_uri, day=NIGHTS[1], seed=7)
+    for day in NIGHTS[:2]:
+        world.night(day)
+        want = expected_segments(world, day, tz="America/New_York")
+        assert_same(mart_segments(world, day), want, ["customer_id"])
+        got_sales = frame(world, f"SELECT * FROM marts.daily_sales WHERE sale_date <= '{day}'")
+        assert_same(got_sales, expected_daily_sales(world, day, tz="America/New_York"),
+                    ["sale_date", "country_code", "channel"])
+    # date_key of the facts is the New York date too
+    wrong = world.wh("SELECT count(*) FROM core.fact_orders WHERE date_key <> "
+                     "to_char(order_ts AT TIME ZONE 'America/New_York', 'YYYYMMDD')::int")
+    assert wrong == [(0,)]
+
+
 def test_rerun_leaves_identical_marts(world):
     for day in NIGHTS[:2]:
         demo_crm.tick(world.source_uri, day=day, seed=7)
