@@ -33,6 +33,7 @@ from business_day_timetable import BusinessDayTimetable
 
 from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID, settings
 from include.crm_etl.contracts import TABLES
+from include.crm_etl.notify import on_run_success, on_task_failure
 from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
 
 _settings = settings()
@@ -67,6 +68,8 @@ def _run(context, step: str, fn):
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": dt.timedelta(hours=1),
         "execution_timeout": dt.timedelta(minutes=45),
+        # one email per failed run, after the retries (see include/crm_etl/notify.py)
+        "on_failure_callback": [on_task_failure],
     },
     params={
         "full_refresh": Param(False, type="boolean",
@@ -111,7 +114,7 @@ def crm_nightly():
     def check_marts(**context) -> None:
         _run(context, "check_marts", lambda wh, ctx, p, c: p.check_marts(wh, ctx))
 
-    @task
+    @task(on_success_callback=[on_run_success])  # the morning Slack summary
     def finish_success(**context) -> None:
         _run(context, "finish", lambda wh, ctx, p, c: p.finish(wh, ctx, status="success"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -258,3 +259,27 @@ def test_crm_nightly_rejects_a_non_boolean_full_refresh(nightly):
     params = copy.deepcopy(nightly.params)
     with pytest.raises(ParamValidationError, match="full_refresh"):
         params["full_refresh"] = "yes"
+
+
+def test_every_task_of_every_dag_has_the_failure_notifier(bag):
+    from include.crm_etl.notify import on_task_failure
+
+    assert bag.dags
+    for dag_id, dag_obj in bag.dags.items():
+        for task in dag_obj.tasks:
+            callbacks = task.on_failure_callback or []
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert on_task_failure in callbacks, f"{dag_id}.{task.task_id}"
+
+
+def test_the_morning_summary_is_sent_when_the_night_succeeds(nightly):
+    from include.crm_etl.notify import on_run_success
+
+    assert nightly.get_task("finish_success").on_success_callback == [on_run_success]
+
+
+def test_lateness_check_runs_at_six_business_time(bag):
+    lateness = bag.dags["crm_nightly_lateness"]
+    info = lateness.timetable.infer_manual_data_interval(run_after=pendulum.datetime(2026, 10, 6, 7, tz="UTC"))
+    assert (info.start, info.end) == (pendulum.datetime(2026, 10, 5, tz="UTC"), pendulum.datetime(2026, 10, 6, tz="UTC"))
+    assert lateness.timetable.run_at == dt.time(6, 0)

@@ -20,7 +20,8 @@ from tests.integration.warehouse_checks import conservation
 REPO = Path(__file__).resolve().parents[2]
 
 
-def dags_test(world, tmp_path, **extra_env: str) -> subprocess.CompletedProcess:
+def dags_test(world, tmp_path, dag_id: str = "crm_nightly", when: str = "2026-10-06T02:00:00+00:00",
+              **extra_env: str) -> subprocess.CompletedProcess:
     """Run the documented command with only the documented variables (plus PATH and HOME)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -33,7 +34,7 @@ def dags_test(world, tmp_path, **extra_env: str) -> subprocess.CompletedProcess:
         "PYTHONPATH": str(REPO),
         **extra_env,
     }
-    command = "airflow db migrate && airflow dags test crm_nightly 2026-10-06T02:00:00+00:00"
+    command = f"airflow db migrate && airflow dags test {dag_id} {when}"
     return subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
 
 

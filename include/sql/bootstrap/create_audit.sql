@@ -58,3 +58,12 @@ CREATE TABLE IF NOT EXISTS audit.data_quality_log (
     checked_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS data_quality_log_run_idx ON audit.data_quality_log (run_id);
+
+-- Alerts sent, so that a run gets one failure email however many of its tasks fail.
+CREATE TABLE IF NOT EXISTS audit.alert_log (
+    run_id   text        NOT NULL,
+    kind     text        NOT NULL,  -- failure_email, summary, quality_warning, late
+    sent_at  timestamptz NOT NULL DEFAULT now(),
+    detail   text,
+    PRIMARY KEY (run_id, kind)
+);

@@ -1,0 +1,81 @@
+"""Real alert endpoints on loopback: an SMTP server (aiosmtpd) and a Slack-webhook receiver."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(preferencelist=("html", "plain"))
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "subject": str(message["subject"]), "body": body.get_content() if body else ""})
+        return "250 Message accepted"
+
+
+@contextmanager
+def smtp_server():
+    """Yields (connection JSON for smtp_alerts, list of received messages)."""
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        conn = json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+                           "extra": {"disable_tls": True, "disable_ssl": True, "timeout": 5, "retry_limit": 0}})
+        yield conn, inbox.messages
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def webhook_server():
+    """Yields (connection JSON for slack_alerts, list of received JSON bodies)."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's hook name
+            length = int(self.headers.get("Content-Length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        yield json.dumps({"conn_type": "slackwebhook", "password": url}), received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_endpoints() -> tuple[str, str]:
+    """Connections that point at ports where nothing listens."""
+    smtp = json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": free_port(),
+                       "extra": {"disable_tls": True, "disable_ssl": True, "timeout": 2, "retry_limit": 0}})
+    slack = json.dumps({"conn_type": "slackwebhook", "password": f"http://127.0.0.1:{free_port()}/hook"})
+    return smtp, slack
