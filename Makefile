@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv demo test test-unit test-integration lint airflow pg-start pg-stop clean lock
+.PHONY: help venv demo demo-alerts test test-unit test-integration lint airflow pg-start pg-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ pg-stop:  ## stop the embedded PostgreSQL
 
 demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business days
 	$(PY) -m include.crm_etl.demo
+
+demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
+	$(PY) -m include.crm_etl.demo_alerts
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
 	$(PY) -m include.crm_etl.local_airflow

@@ -98,7 +98,8 @@ def warning_text(report: RunReport) -> str:
 
 
 def lateness_text(business_date: dt.date, status: str | None) -> str:
-    state = "has not started" if status is None else f"is {status}"
+    state = {None: "has not started", "failed": "has failed", "running": "is still running"}.get(
+        status, f"is {status}")
     return (f"crm_nightly for business day {business_date} {state} at 06:00 business time: the marts "
             f"marketing reads this morning still show the day before.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from include.crm_etl import demo_crm
-from tests.integration.alert_servers import closed_endpoints, smtp_server, webhook_server
+from include.crm_etl.alert_catchers import closed_endpoints, smtp_server, webhook_server
 from tests.integration.test_airflow_cli import dags_test
 
 BASE_URL = "http://airflow.example.test:8080"

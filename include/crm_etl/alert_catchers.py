@@ -1,4 +1,8 @@
-"""Real alert endpoints on loopback: an SMTP server (aiosmtpd) and a Slack-webhook receiver."""
+"""Alert catchers on loopback: an SMTP server (aiosmtpd) and a Slack-webhook receiver.
+
+Used by the alert tests and by `make demo-alerts`. Each records what it receives and can
+print it as it arrives (`echo=True`).
+"""
 
 from __future__ import annotations
 
@@ -20,21 +24,26 @@ def free_port() -> int:
 
 
 class _Inbox:
-    def __init__(self) -> None:
+    def __init__(self, echo: bool = False) -> None:
         self.messages: list[dict] = []
+        self.echo = echo
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         body = message.get_body(preferencelist=("html", "plain"))
-        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                              "subject": str(message["subject"]), "body": body.get_content() if body else ""})
+        received = {"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                    "subject": str(message["subject"]), "body": body.get_content() if body else ""}
+        self.messages.append(received)
+        if self.echo:
+            print(f"\n--- email to {', '.join(received['to'])}\nSubject: {received['subject']}\n"
+                  f"{received['body']}\n---", flush=True)
         return "250 Message accepted"
 
 
 @contextmanager
-def smtp_server():
+def smtp_server(echo: bool = False):
     """Yields (connection JSON for smtp_alerts, list of received messages)."""
-    inbox = _Inbox()
+    inbox = _Inbox(echo)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -47,14 +56,17 @@ def smtp_server():
 
 
 @contextmanager
-def webhook_server():
+def webhook_server(echo: bool = False):
     """Yields (connection JSON for slack_alerts, list of received JSON bodies)."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's hook name
             length = int(self.headers.get("Content-Length", 0))
-            received.append(json.loads(self.rfile.read(length)))
+            body = json.loads(self.rfile.read(length))
+            received.append(body)
+            if echo:
+                print(f"\n--- Slack webhook POST\n{body.get('text', body)}\n---", flush=True)
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"ok")
