@@ -31,12 +31,12 @@ import pendulum
 from airflow.sdk import Asset, Param, TaskGroup, TriggerRule, chain, dag, task
 from business_day_timetable import BusinessDayTimetable
 
-from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID, settings
+from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID
 from include.crm_etl.contracts import TABLES
-from include.crm_etl.notify import on_run_success, on_task_failure
+from include.crm_etl.dag_defaults import default_args
+from include.crm_etl.notify import on_run_success
 from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
 
-_settings = settings()
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.daily_sales")
 
@@ -61,16 +61,7 @@ def _run(context, step: str, fn):
     max_active_runs=1,
     tags=["crm", "warehouse", "nightly"],
     doc_md=__doc__,
-    default_args={
-        "owner": "data-engineering",
-        "retries": _settings.task_retries,
-        "retry_delay": dt.timedelta(seconds=_settings.retry_delay_seconds),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": dt.timedelta(hours=1),
-        "execution_timeout": dt.timedelta(minutes=45),
-        # one email per failed run, after the retries (see include/crm_etl/notify.py)
-        "on_failure_callback": [on_task_failure],
-    },
+    default_args=default_args(execution_timeout=dt.timedelta(minutes=45), max_retry_delay=dt.timedelta(hours=1)),
     params={
         "full_refresh": Param(False, type="boolean",
                               description="Extract every row before the interval end, ignoring watermarks."),

@@ -19,10 +19,7 @@ import pendulum
 from airflow.sdk import dag, task
 from business_day_timetable import BusinessDayTimetable
 
-from include.crm_etl.config import settings
-from include.crm_etl.notify import on_task_failure
-
-_settings = settings()
+from include.crm_etl.dag_defaults import default_args
 
 
 @dag(
@@ -32,15 +29,7 @@ _settings = settings()
     max_active_runs=1,
     tags=["crm", "alerts"],
     doc_md=__doc__,
-    default_args={
-        "owner": "data-engineering",
-        "retries": _settings.task_retries,
-        "retry_delay": dt.timedelta(seconds=_settings.retry_delay_seconds),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": dt.timedelta(minutes=10),
-        "execution_timeout": dt.timedelta(minutes=5),
-        "on_failure_callback": [on_task_failure],
-    },
+    default_args=default_args(execution_timeout=dt.timedelta(minutes=5), max_retry_delay=dt.timedelta(minutes=10)),
 )
 def crm_nightly_lateness():
     @task
