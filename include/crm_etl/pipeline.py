@@ -95,8 +95,51 @@ def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:
 
 # ----------------------------------------------------------------------------- extract
 
+class SchemaDriftError(RuntimeError):
+    """A contract column is missing from the source or has another type."""
+
+
+# information_schema.columns.data_type accepted for each contract type
+_SOURCE_TYPES = {
+    "bigint": {"bigint"}, "integer": {"integer"}, "numeric": {"numeric"}, "boolean": {"boolean"},
+    "timestamptz": {"timestamp with time zone"}, "text": {"text", "character varying", "character"},
+}
+
+
+def check_source_schema(src: psycopg.Connection, wh: psycopg.Connection, table: SourceTable,
+                        ctx: RunContext) -> list[str]:
+    """Compare crm.<table> with the contract before anything is extracted.
+
+    A missing or retyped contract column fails the run and names the column; a new column is
+    logged as a warning (audit.data_quality_log) and ignored: we read only contract columns.
+    """
+    actual = dict(src.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'crm' AND table_name = %s", (table.name,)).fetchall())
+    if not actual:
+        raise SchemaDriftError(f"source table crm.{table.name} does not exist or is not readable")
+    problems = [f"crm.{table.name}.{column} is missing" for column in table.columns if column not in actual]
+    problems += [f"crm.{table.name}.{column} is {actual[column]}, the contract says {kind}"
+                 for column, kind in table.types.items()
+                 if column in actual and actual[column] not in _SOURCE_TYPES[kind]]
+    if problems:
+        raise SchemaDriftError("source schema drift: " + "; ".join(problems))
+    extra = sorted(set(actual) - set(table.columns))
+    check = f"{table.name}.source_schema"
+    with wh.transaction():
+        wh.execute('DELETE FROM audit.data_quality_log WHERE run_id = %s AND "check" = %s', (ctx.run_id, check))
+        wh.execute('INSERT INTO audit.data_quality_log (run_id, "check", status, observed, expected) '
+                   "VALUES (%s, %s, %s, %s, %s)",
+                   (ctx.run_id, check, "warn" if extra else "pass",
+                    "new columns: " + ", ".join(extra) if extra else "contract columns only", "contract columns"))
+    if extra:
+        log.warning("crm.%s has columns outside the contract, ignored: %s", table.name, ", ".join(extra))
+    return extra
+
+
 def extract(src: psycopg.Connection, wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> int:
     """Stream changed source rows into staging.<table>, tagged with the run id."""
+    check_source_schema(src, wh, table, ctx)
     row = wh.execute("SELECT watermark FROM audit.watermarks WHERE source_table = %s",
                      (table.name,)).fetchone()
     if ctx.full_refresh or row is None:
@@ -230,6 +273,12 @@ def _release(wh: psycopg.Connection, table: SourceTable) -> int:
                    primary_key=table.primary_key)
 
 
+def _lock(wh: psycopg.Connection, name: str) -> None:
+    """Serialise concurrent runs (two runs of a night, a backfill beside the nightly run) per
+    table: the lock lives until the transaction ends."""
+    wh.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"crm_etl.{name}",))
+
+
 def _finish_load(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, counts: dict) -> dict:
     wh.execute(query("load/advance_watermark.sql"),
                {"source_table": table.name, "interval_end": ctx.interval_end, "run_id": ctx.run_id})
@@ -247,6 +296,7 @@ def load_products(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = PRODUCTS
     frame = transforms.transform_products(_valid_rows(wh, table, ctx))
     with wh.transaction():
+        _lock(wh, "load.products")
         quarantined = _quarantine(wh, table, ctx)
         _temp_table(wh, "tmp_valid", TMP_PRODUCTS)
         _fill(wh, "tmp_valid", frame[list(TMP_PRODUCTS)])
@@ -278,6 +328,7 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = CUSTOMERS
     frame = transforms.normalize_customers(_valid_rows(wh, table, ctx))
     with wh.transaction():
+        _lock(wh, "load.customers")
         # Customers whose person may change: this batch's, good or bad, and their old groups.
         _temp_table(wh, "tmp_customers", {"customer_id": "bigint"})
         _temp_table(wh, "tmp_emails", {"email": "text"})
@@ -374,6 +425,7 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = ORDERS
     frame = transforms.transform_orders(_valid_rows(wh, table, ctx), settings().business_tz)
     with wh.transaction():
+        _lock(wh, "load.orders")
         quarantined = _quarantine(wh, table, ctx)
         wh.execute(_temp_orders_sql())
         # Orders whose lines must be re-keyed and re-valued: this batch, good or bad.
@@ -422,6 +474,7 @@ def load_order_items(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = ORDER_ITEMS
     frame = transforms.transform_order_lines(_valid_rows(wh, table, ctx))
     with wh.transaction():
+        _lock(wh, "load.order_items")
         quarantined = _quarantine(wh, table, ctx)
         wh.execute(_temp_orders_sql())
         # Orders to re-value: of this batch's lines, including the orders lines leave.
@@ -472,6 +525,7 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
     state until the new one commits, never a half-built mart."""
     params = _mart_params(ctx)
     with wh.transaction():
+        _lock(wh, "marts")
         # A snapshot is history once a newer night exists: a backfill of an old night keeps
         # it (the warehouse no longer knows that night's state), and only fills a missing one.
         kept = wh.execute(
