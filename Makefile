@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv demo demo-alerts test test-unit test-integration lint airflow pg-start pg-stop clean lock
+.PHONY: help venv demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m include.crm_etl.demo_alerts
+
+bench: venv  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
 	$(PY) -m include.crm_etl.local_airflow

@@ -1,0 +1,130 @@
+"""`make bench`: the nightly ETL at scale, stage by stage (wall time, rows/s, peak RSS).
+
+Builds a seeded world (--customers 140000 gives about 1M order lines), then measures
+(a) the initial full load and (b) a nightly incremental after one generator tick. Each stage
+runs in its own process, like an Airflow task. Results go to bench/results.json and
+docs/benchmarks.md.
+
+Still to come (issue 6): the side-by-side loader/extractor comparisons, page-query latency
+and the 2M-line memory run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from include.crm_etl import embedded_pg
+
+REPO = Path(__file__).resolve().parents[1]
+STEPS = ("bootstrap", "extract", "validate", "load_products", "load_customers", "load_orders",
+         "load_order_items", "marts", "finish")
+
+
+def generator(*args: str) -> dict:
+    """The demo generator in its own process, so this one stays small: a child's peak RSS
+    includes what it inherits from its parent at fork time."""
+    out = subprocess.run([sys.executable, "-m", "include.crm_etl.demo_crm", *args], cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_step(step: str, source: str, warehouse: str, spec: dict) -> dict:
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.stage", step, source, warehouse, json.dumps(spec)],
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"step {step} failed (exit {proc.returncode})")
+    return {"step": step, "seconds": round(time.monotonic() - started, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def night(source: str, warehouse: str, day: dt.date, label: str) -> dict:
+    start = dt.datetime.combine(day, dt.time(0), dt.UTC)
+    spec = {"run_id": f"bench_{label}_{day}", "start": start.isoformat(),
+            "end": (start + dt.timedelta(days=1)).isoformat()}
+    stages = [run_step(step, source, warehouse, spec) for step in STEPS]
+    with psycopg.connect(warehouse) as conn:
+        counts = conn.execute("SELECT table_counts FROM audit.etl_run_log WHERE run_id = %s",
+                              (spec["run_id"],)).fetchone()[0]
+    rows = {"extract": sum(counts[t]["extracted"] for t in ("products", "customers", "orders", "order_items")),
+            "validate": sum(counts[t]["validated"] for t in ("products", "customers", "orders", "order_items"))}
+    for stage in stages:
+        table = stage["step"].removeprefix("load_")
+        n = rows.get(stage["step"]) or (counts.get(table) or {}).get("loaded")
+        if n:
+            stage["rows"] = n
+            stage["rows_per_s"] = round(n / stage["seconds"]) if stage["seconds"] else None
+    return {"scenario": label, "business_day": str(day), "total_seconds": round(sum(s["seconds"] for s in stages), 2),
+            "max_peak_rss_mb": max(s["peak_rss_mb"] for s in stages), "stages": stages, "counts": counts}
+
+
+def markdown(result: dict) -> str:
+    lines = ["# Benchmarks", "",
+             f"Measured {result['date']} on {result['machine']['cores']} cores, "
+             f"{result['machine']['ram_gb']} GB RAM, {result['machine']['postgres']}.", "",
+             f"Command: `{result['command']}`. World: {result['world']}.", ""]
+    for scenario in result["scenarios"]:
+        lines += [f"## {scenario['scenario']} (business day {scenario['business_day']})", "",
+                  f"Total {scenario['total_seconds']} s of task time; largest peak RSS "
+                  f"{scenario['max_peak_rss_mb']} MB.", "",
+                  "| stage | seconds | rows | rows/s | peak RSS (MB) |", "|---|---|---|---|---|"]
+        for s in scenario["stages"]:
+            lines.append(f"| {s['step']} | {s['seconds']} | {s.get('rows', '')} | {s.get('rows_per_s', '')} "
+                         f"| {s['peak_rss_mb']} |")
+        lines.append("")
+    lines += ["Not measured yet (issue 6): the side-by-side loader and extractor comparisons, page-query "
+              "latency, and the 2M-line memory run.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=140_000, help="world size (140000 ~ 1M order lines)")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    embedded_pg.start()
+    source = embedded_pg.ensure_database("bench_crm", recreate=True)
+    warehouse = embedded_pg.ensure_database("bench_warehouse", recreate=True)
+    first = dt.date(2026, 10, 1)
+    world = generator("init", "--uri", source, "--customers", str(args.customers), "--seed", "3",
+                      "--end-date", first.isoformat(), "--no-progress")
+    full = night(source, warehouse, first - dt.timedelta(days=1), "full load")
+    tick = generator("tick", "--uri", source, "--day", first.isoformat(), "--seed", "3")
+    incremental = night(source, warehouse, first, "nightly incremental")
+    with psycopg.connect(warehouse) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    result = {
+        "date": dt.date.today().isoformat(),
+        "command": "make bench" + ("" if args.customers == 140_000 else f" BENCH_ARGS='--customers {args.customers}'"),
+        "machine": {"cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+                    "postgres": f"PostgreSQL {version}", "python": platform.python_version()},
+        "world": ", ".join(f"{k} {v:,}" for k, v in world.items()) + f"; tick: {tick['new_orders']} new orders, "
+                 f"{tick['status_changes']} status changes",
+        "scenarios": [full, incremental],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+    args.docs.write_text(markdown(result))
+    for scenario in result["scenarios"]:
+        print(f"\n{scenario['scenario']}: {scenario['total_seconds']} s, peak RSS {scenario['max_peak_rss_mb']} MB")
+        for s in scenario["stages"]:
+            print(f"  {s['step']:<18}{s['seconds']:>8} s{s.get('rows', ''):>12}{s['peak_rss_mb']:>10} MB")
+    print(f"\nwrote {args.out} and {args.docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
