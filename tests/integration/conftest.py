@@ -66,6 +66,22 @@ class World:
         pipeline.run(self.source_uri, self.warehouse_uri, ctx)
         return ctx
 
+    def add_customer(self, customer_id: int, created: dt.datetime, email: str | None = None,
+                     country: str | None = "DE") -> None:
+        """A source customer with an accented, emoji-bearing name."""
+        self.src("INSERT INTO crm.customers VALUES (%s, %s, 'Zoë', 'Café 😀', %s, 'Lyon', true, %s, %s, NULL)",
+                 (customer_id, email if email is not None else f"c{customer_id}@example.com", country,
+                  created, created))
+
+    def add_order(self, order_id: int, customer_id: int, ts: dt.datetime, lines=((1, 2, 10.00),),
+                  status: str = "paid", discount: float = 0) -> None:
+        """A source order and its lines (product_id, quantity, unit_price); line ids order_id*10+n."""
+        self.src("INSERT INTO crm.orders VALUES (%s, %s, %s, %s, 'web', 'EUR', %s, 4.99, %s, %s)",
+                 (order_id, customer_id, ts, status, discount, ts, ts))
+        for n, (product_id, quantity, price) in enumerate(lines):
+            self.src("INSERT INTO crm.order_items VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                     (order_id * 10 + n, order_id, product_id, quantity, price, ts, ts))
+
     def src(self, query: str, params=None) -> list[tuple]:
         with psycopg.connect(self.source_uri, autocommit=True) as conn:
             cur = conn.execute(query, params)

@@ -99,23 +99,11 @@ def test_rerun_leaves_identical_marts(world):
     assert after == before
 
 
-def _customer(world, customer_id, created, email=None):
-    world.src("INSERT INTO crm.customers VALUES (%s, %s, 'Zoë', 'Test', 'DE', 'Berlin', true, %s, %s, NULL)",
-              (customer_id, email or f"c{customer_id}@example.com", created, created))
-
-
-def _order(world, order_id, customer_id, ts, amount, status="paid", discount=0):
-    world.src("INSERT INTO crm.orders VALUES (%s, %s, %s, %s, 'web', 'EUR', %s, 0, %s, %s)",
-              (order_id, customer_id, ts, status, discount, ts, ts))
-    world.src("INSERT INTO crm.order_items VALUES (%s, %s, 1, 2, %s, %s, %s)",
-              (order_id * 10, order_id, amount / 2, ts, ts))
-
-
 def test_old_order_refunded_on_a_later_night_restates_sales_and_monetary(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
-    _customer(world, 910001, at(day1, 6))
-    _order(world, 9100011, 910001, at(day1, 9), 100.00)
-    _order(world, 9100012, 910001, at(day1, 10), 40.00, discount=5)
+    world.add_customer(910001, at(day1, 6))
+    world.add_order(9100011, 910001, at(day1, 9), lines=((1, 2, 50.00),))
+    world.add_order(9100012, 910001, at(day1, 10), lines=((1, 2, 20.00),), discount=5)
     world.night(day1)
     seg = world.wh("SELECT frequency, monetary, recency_days FROM marts.customer_segments "
                    "WHERE as_of_date = %s AND customer_id = 910001", (day1,))
@@ -136,11 +124,11 @@ def test_old_order_refunded_on_a_later_night_restates_sales_and_monetary(world):
 
 def test_lost_prospect_and_soft_deleted_customers(world):
     day = NIGHTS[0]
-    _customer(world, 920001, at(day - dt.timedelta(days=500), 8))
-    _order(world, 9200011, 920001, at(day - dt.timedelta(days=400), 9), 50.00)  # before the window
-    _customer(world, 920002, at(day, 8))
-    _order(world, 9200021, 920002, at(day, 9), 20.00, status="cancelled")      # never qualifies
-    _customer(world, 920003, at(day, 8))
+    world.add_customer(920001, at(day - dt.timedelta(days=500), 8))
+    world.add_order(9200011, 920001, at(day - dt.timedelta(days=400), 9), lines=((1, 2, 25.00),))  # before the window
+    world.add_customer(920002, at(day, 8))
+    world.add_order(9200021, 920002, at(day, 9), lines=((1, 2, 10.00),), status="cancelled")  # never qualifies
+    world.add_customer(920003, at(day, 8))
     world.src("UPDATE crm.customers SET deleted_at = %s, updated_at = %s WHERE customer_id = 920003",
               (at(day, 9), at(day, 9)))
     world.night(day)
@@ -184,8 +172,8 @@ def test_hand_computed_scores_with_ties(world_factory):
     world = world_factory(customers=50, end_date=FIRST_NIGHT)
     day = FIRST_NIGHT + dt.timedelta(days=400)
     for n, amount in ((930001, 10.00), (930002, 10.00), (930003, 30.00)):
-        _customer(world, n, at(day, 6))
-        _order(world, n * 10, n, at(day, 9), amount)
+        world.add_customer(n, at(day, 6))
+        world.add_order(n * 10, n, at(day, 9), lines=((1, 1, amount),))
     world.night(day)
     rows = world.wh("SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
                     "FROM marts.customer_segments WHERE as_of_date = %s AND frequency > 0 ORDER BY 1", (day,))

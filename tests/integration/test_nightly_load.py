@@ -67,27 +67,14 @@ def test_backfill_of_an_old_night_leaves_the_current_state_unchanged(world):
     assert world.wh("SELECT min(watermark) FROM audit.watermarks")[0][0] == end_of(NIGHTS[-1])
 
 
-def _new_customer(world, customer_id, email, country, created):
-    world.src("INSERT INTO crm.customers VALUES (%s, %s, 'Zoë', 'Café 😀', %s, 'Lyon', true, %s, %s, NULL)",
-              (customer_id, email, country, created, created))
-
-
-def _new_order(world, order_id, customer_id, ts, lines=((1, 2, 10.00),), status="paid", discount=0):
-    world.src("INSERT INTO crm.orders VALUES (%s, %s, %s, %s, 'web', 'EUR', %s, 4.99, %s, %s)",
-              (order_id, customer_id, ts, status, discount, ts, ts))
-    for n, (product_id, quantity, price) in enumerate(lines):
-        world.src("INSERT INTO crm.order_items VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                  (order_id * 10 + n, order_id, product_id, quantity, price, ts, ts))
-
-
 def test_customer_who_moved_gets_a_second_version_and_orders_keep_their_version(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
-    _new_customer(world, 900001, "mover@example.com", " de", at(day1, 8))
-    _new_order(world, 9000001, 900001, at(day1, 9))
+    world.add_customer(900001, email="mover@example.com", country=" de", created=at(day1, 8))
+    world.add_order(9000001, 900001, at(day1, 9))
     world.night(day1)
     world.src("UPDATE crm.customers SET country = 'France', updated_at = %s WHERE customer_id = 900001",
               (at(day2, 12),))
-    _new_order(world, 9000002, 900001, at(day2, 15))
+    world.add_order(9000002, 900001, at(day2, 15))
     world.night(day2)
 
     versions = world.wh("SELECT customer_key, country_code, valid_from, valid_to, is_current "
@@ -102,10 +89,10 @@ def test_customer_who_moved_gets_a_second_version_and_orders_keep_their_version(
 
 def test_duplicate_customers_are_one_person_owned_by_the_smallest_live_id(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
-    _new_customer(world, 900010, "  Anna.Twin@Example.com ", "DE", at(day1, 8))
-    _new_customer(world, 900011, "anna.twin@example.com", "FR", at(day1, 9))
-    _new_order(world, 9000010, 900010, at(day1, 10))
-    _new_order(world, 9000011, 900011, at(day1, 11))
+    world.add_customer(900010, email="  Anna.Twin@Example.com ", country="DE", created=at(day1, 8))
+    world.add_customer(900011, email="anna.twin@example.com", country="FR", created=at(day1, 9))
+    world.add_order(9000010, 900010, at(day1, 10))
+    world.add_order(9000011, 900011, at(day1, 11))
     world.night(day1)
 
     xref = dict(world.wh("SELECT customer_id, canonical_customer_id FROM core.customer_xref "
@@ -134,14 +121,14 @@ def test_duplicate_customers_are_one_person_owned_by_the_smallest_live_id(world)
 
 def test_order_of_a_customer_not_yet_in_the_source_loads_against_an_inferred_member(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
-    _new_order(world, 9000020, 900020, at(day1, 10))
+    world.add_order(9000020, 900020, at(day1, 10))
     world.night(day1)
     inferred = world.wh("SELECT customer_key, is_inferred, email FROM core.dim_customer WHERE customer_id = 900020")
     assert len(inferred) == 1 and inferred[0][1] is True and inferred[0][2] is None
     assert world.wh("SELECT customer_key FROM core.fact_orders WHERE order_id = 9000020") == [(inferred[0][0],)]
     assert world.wh("SELECT count(*) FROM core.customer_xref WHERE customer_id = 900020")[0][0] == 0
 
-    _new_customer(world, 900020, "late@example.com", "Germany", at(day2, 9))
+    world.add_customer(900020, email="late@example.com", country="Germany", created=at(day2, 9))
     world.night(day2)
     filled = world.wh("SELECT customer_key, is_inferred, email, country_code FROM core.dim_customer "
                       "WHERE customer_id = 900020")
@@ -151,8 +138,8 @@ def test_order_of_a_customer_not_yet_in_the_source_loads_against_an_inferred_mem
 
 def test_fixed_line_is_released_from_quarantine_and_revalues_its_order(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
-    _new_customer(world, 900030, "fix@example.com", "NL", at(day1, 8))
-    _new_order(world, 9000030, 900030, at(day1, 9), lines=((1, 2, 10.00), (2, 0, 5.00)), discount=3)
+    world.add_customer(900030, email="fix@example.com", country="NL", created=at(day1, 8))
+    world.add_order(9000030, 900030, at(day1, 9), lines=((1, 2, 10.00), (2, 0, 5.00)), discount=3)
     world.night(day1)
     q = world.wh("SELECT reasons, released_at FROM audit.quarantine WHERE source_table = 'order_items' "
                  "AND source_id = 90000301")
@@ -190,8 +177,8 @@ def test_quality_gate_fails_the_run_and_loads_nothing(world):
 
 def test_customer_who_hands_a_person_over_and_back_keeps_one_current_version(world):
     day1, day2, day3 = NIGHTS
-    _new_customer(world, 900041, "b.person@example.com", "DE", at(day1, 8))
-    _new_customer(world, 900040, "a.person@example.com", "FR", at(day1, 8))
+    world.add_customer(900041, email="b.person@example.com", country="DE", created=at(day1, 8))
+    world.add_customer(900040, email="a.person@example.com", country="FR", created=at(day1, 8))
     world.night(day1)
     world.src("UPDATE crm.customers SET email = 'b.person@example.com', updated_at = %s WHERE customer_id = 900040",
               (at(day2, 8),))
@@ -199,7 +186,7 @@ def test_customer_who_hands_a_person_over_and_back_keeps_one_current_version(wor
     assert world.wh("SELECT is_current FROM core.dim_customer WHERE customer_id = 900041") == [(False,)]
     world.src("UPDATE crm.customers SET email = 'a.person@example.com', updated_at = %s WHERE customer_id = 900040",
               (at(day3, 8),))
-    _new_order(world, 9000041, 900041, at(day3, 12))
+    world.add_order(9000041, 900041, at(day3, 12))
     world.night(day3)
     versions = world.wh("SELECT valid_from, valid_to, is_current FROM core.dim_customer "
                         "WHERE customer_id = 900041 ORDER BY valid_from")
@@ -214,7 +201,7 @@ def test_customer_who_hands_a_person_over_and_back_keeps_one_current_version(wor
 
 def test_blank_email_is_loaded_as_missing_not_quarantined(world):
     day1 = NIGHTS[0]
-    _new_customer(world, 900050, "   ", "DE", at(day1, 8))
+    world.add_customer(900050, email="   ", country="DE", created=at(day1, 8))
     world.night(day1)
     assert world.wh("SELECT email FROM core.customer_xref WHERE customer_id = 900050") == [(None,)]
     assert world.wh("SELECT count(*) FROM audit.quarantine WHERE source_table = 'customers' "
@@ -229,7 +216,7 @@ def test_rows_without_updated_at_are_quarantined_once_and_do_not_fail_later_nigh
                   (900060 + n, at(day1, 1)))
     # Night 2 would fail its gates if only these rows changed: add ordinary changes too.
     for n in range(80):
-        _new_customer(world, 900100 + n, f"c{n}@example.com", "DE", at(day2, 9))
+        world.add_customer(900100 + n, email=f"c{n}@example.com", country="DE", created=at(day2, 9))
     world.night(day2)
     world.night(NIGHTS[2])  # the same 3 rows come back, with no other customer change: still fine
     open_entries = world.wh("SELECT source_id, reasons FROM audit.quarantine WHERE source_table = 'customers' "
