@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
+.PHONY: help venv browser demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,14 +40,18 @@ bench: venv  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
 	$(PY) -m include.crm_etl.local_airflow
 
-test: venv  ## the whole suite: lint, DAG integrity, unit, integration
+browser:  ## headless Chromium + ChromeDriver (Debian packages) for the page's end-to-end test
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: venv browser  ## the whole suite: lint, DAG integrity, unit, integration (incl. headless Chromium)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 test-unit: venv
 	$(PY) -m pytest tests/unit tests/dags
 
-test-integration: venv
+test-integration: venv browser
 	$(PY) -m pytest tests/integration
 
 lint: venv

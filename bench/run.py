@@ -5,8 +5,8 @@ Builds a seeded world (--customers 140000 gives about 1M order lines), then meas
 runs in its own process, like an Airflow task. Results go to bench/results.json and
 docs/benchmarks.md.
 
-Still to come (issue 6): the side-by-side loader/extractor comparisons, page-query latency
-and the 2M-line memory run.
+Then it times every query of the segments page (p50 / p95) and the largest CSV export on the
+resulting warehouse.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import page_queries
 from include.crm_etl import embedded_pg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,8 +85,16 @@ def markdown(result: dict) -> str:
             lines.append(f"| {s['step']} | {s['seconds']} | {s.get('rows', '')} | {s.get('rows_per_s', '')} "
                          f"| {s['peak_rss_mb']} |")
         lines.append("")
-    lines += ["Not measured yet (issue 6): the side-by-side loader and extractor comparisons, page-query "
-              "latency, and the 2M-line memory run.", ""]
+    lines += ["## Segments page queries", "",
+              "Each query the page runs, through the page's own functions on one warm connection "
+              f"(p50 / p95 over {result['page_queries'][0]['runs']} runs, latest snapshot).", "",
+              "| query | p50 (ms) | p95 (ms) |", "|---|---|---|"]
+    lines += [f"| {q['query']} | {q['p50_ms']} | {q['p95_ms']} |" for q in result["page_queries"]]
+    e = result["export"]
+    lines += ["", f"CSV export of `{e['view']}` (every customer of the latest snapshot): {e['rows']:,} rows, "
+              f"{e['mb']} MB in {e['seconds']} s.", "",
+              "Not measured yet (issue 6): the side-by-side loader and extractor comparisons and the "
+              "2M-line memory run.", ""]
     return "\n".join(lines)
 
 
@@ -114,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         "world": ", ".join(f"{k} {v:,}" for k, v in world.items()) + f"; tick: {tick['new_orders']} new orders, "
                  f"{tick['status_changes']} status changes",
         "scenarios": [full, incremental],
+        "page_queries": page_queries.measure(warehouse),
+        "export": page_queries.export_seconds(warehouse),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
@@ -122,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{scenario['scenario']}: {scenario['total_seconds']} s, peak RSS {scenario['max_peak_rss_mb']} MB")
         for s in scenario["stages"]:
             print(f"  {s['step']:<18}{s['seconds']:>8} s{s.get('rows', ''):>12}{s['peak_rss_mb']:>10} MB")
+    for q in result["page_queries"]:
+        print(f"  {q['query']:<45}p50 {q['p50_ms']:>7} ms   p95 {q['p95_ms']:>7} ms")
+    print(f"  export {result['export']}")
     print(f"\nwrote {args.out} and {args.docs}")
     return 0
 

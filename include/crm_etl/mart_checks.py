@@ -6,9 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-SEGMENTS = ("champion", "loyal", "potential_loyalist", "new_customer", "promising", "need_attention",
-            "about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost", "prospect")
-UNSCORED = ("lost", "prospect")
+from include.crm_etl.contracts import SEGMENTS, UNSCORED
 
 
 class SegmentSnapshot(pa.DataFrameModel):

@@ -33,13 +33,16 @@ _ARROW_TYPES = {
 }
 
 
-def connect(uri: str, **kwargs: Any) -> psycopg.Connection:
+def connect(uri: str, *, session: Mapping[str, str] | None = None, **kwargs: Any) -> psycopg.Connection:
     """Open a connection whose session time zone is UTC (timestamps are never reinterpreted).
 
-    Autocommit by default: units of work are explicit `with conn.transaction():` blocks.
+    `session` adds server settings (e.g. statement_timeout). Autocommit by default: units of
+    work are explicit `with conn.transaction():` blocks.
     """
     kwargs.setdefault("autocommit", True)
-    return psycopg.connect(uri, options="-c TimeZone=UTC", **kwargs)
+    settings = {"TimeZone": "UTC", **(session or {})}
+    options = " ".join(f"-c {name}={value}" for name, value in settings.items())
+    return psycopg.connect(uri, options=options, **kwargs)
 
 
 def stream_copy(

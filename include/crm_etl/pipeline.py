@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import psycopg
@@ -22,34 +20,17 @@ from include.crm_etl import mart_checks, pg_io, transforms
 from include.crm_etl.config import settings
 from include.crm_etl.contracts import BY_NAME, CUSTOMERS, ORDER_ITEMS, ORDERS, PRODUCTS, SourceTable
 from include.crm_etl.run_context import RunContext
+from include.crm_etl.sql_files import fillers as _fillers
+from include.crm_etl.sql_files import query
+from include.crm_etl.sql_files import sql_text as _sql_text
 from include.crm_etl.validation import find_rejects, quality_gates
 
 log = logging.getLogger(__name__)
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 BOOTSTRAP_LOCK = 7_310_001  # advisory lock id: one DDL run at a time
 
 
 class QualityGateError(RuntimeError):
     """A batch failed a quality gate; nothing of it was loaded."""
-
-
-@cache
-def _sql_text(name: str) -> str:
-    return (SQL_DIR / name).read_text()
-
-
-def _fillers(identifiers: dict[str, str | sql.Composable]) -> dict[str, sql.Composable]:
-    return {k: v if isinstance(v, sql.Composable) else sql.Identifier(*v.split("."))
-            for k, v in identifiers.items()}
-
-
-def query(name: str, **identifiers: str | sql.Composable) -> sql.Composable:
-    """A SQL file from include/sql. Identifiers (never values) and other SQL files are filled
-    in safely; values are always bind parameters."""
-    text = _sql_text(name)
-    if not identifiers:
-        return sql.SQL(text)
-    return sql.SQL(text).format(**_fillers(identifiers))
 
 
 def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,

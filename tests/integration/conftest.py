@@ -93,23 +93,49 @@ class World:
             return cur.fetchall() if cur.description else []
 
 
-@pytest.fixture
-def world_factory(admin_uri):
-    created: list[str] = []
+class _Worlds:
+    """Creates worlds (a pair of databases each) and drops them all at teardown."""
 
-    def make(customers: int = 600, end_date: dt.date = dt.date(2026, 10, 1), seed: int = 7) -> World:
+    def __init__(self, admin_uri: str):
+        self.admin_uri = admin_uri
+        self.created: list[str] = []
+
+    def __call__(self, customers: int = 600, end_date: dt.date = dt.date(2026, 10, 1), seed: int = 7) -> World:
         tag = uuid.uuid4().hex[:10]
         names = (f"t_crm_{tag}", f"t_wh_{tag}")
-        with psycopg.connect(admin_uri, autocommit=True) as conn:
+        with psycopg.connect(self.admin_uri, autocommit=True) as conn:
             for name in names:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                created.append(name)
-        world = World(_with_db(admin_uri, names[0]), _with_db(admin_uri, names[1]),
-                      _uri_form(admin_uri, names[0]), _uri_form(admin_uri, names[1]))
+                self.created.append(name)
+        world = World(_with_db(self.admin_uri, names[0]), _with_db(self.admin_uri, names[1]),
+                      _uri_form(self.admin_uri, names[0]), _uri_form(self.admin_uri, names[1]))
         demo_crm.init(world.source_uri, customers=customers, seed=seed, end_date=end_date, progress=False)
         return world
 
-    yield make
-    with psycopg.connect(admin_uri, autocommit=True) as conn:
-        for name in created:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    def database(self, prefix: str) -> tuple[str, str]:
+        """An empty database: (libpq conninfo, postgresql:// URI)."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_uri, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.created.append(name)
+        return _with_db(self.admin_uri, name), _uri_form(self.admin_uri, name)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.admin_uri, autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def world_factory(admin_uri):
+    worlds = _Worlds(admin_uri)
+    yield worlds
+    worlds.drop_all()
+
+
+@pytest.fixture(scope="module")
+def module_worlds(admin_uri):
+    """Like world_factory, for read-only worlds shared by a module's tests."""
+    worlds = _Worlds(admin_uri)
+    yield worlds
+    worlds.drop_all()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import psycopg
+
 from bench import run
+from include.crm_etl import embedded_pg
 
 
 def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
@@ -17,3 +20,10 @@ def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
         assert all(s["peak_rss_mb"] > 0 for s in scenario["stages"])
     assert result["scenarios"][0]["counts"]["order_items"]["extracted"] > 0
     assert "| load_order_items |" in docs.read_text()
+    names = [q["query"] for q in result["page_queries"]]
+    assert "segment_movement" in names and all(q["p95_ms"] >= q["p50_ms"] > 0 for q in result["page_queries"])
+    with psycopg.connect(embedded_pg.base_uri("bench_warehouse")) as conn:
+        latest = conn.execute("SELECT count(*) FROM marts.customer_segments WHERE as_of_date = "
+                              "(SELECT max(as_of_date) FROM marts.customer_segments)").fetchone()[0]
+    assert result["export"]["rows"] == latest > 0
+    assert "## Segments page queries" in docs.read_text()
