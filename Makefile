@@ -34,7 +34,7 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m include.crm_etl.demo_alerts
 
-bench: venv  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
+bench: venv browser  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup

@@ -9,7 +9,7 @@ Moves one business day of CRM changes into the warehouse star schema.
 | `extract` | streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
 | `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run |
 | `load` | per table, one transaction: quarantine bad rows, transform (pandas), COPY into a temp table, merge newer-wins into `core`, release fixed rows, advance the watermark |
-| `marts` | rebuilds `marts.customer_segments`, `segment_summary` and `daily_sales` for the business day in one transaction (emits an Asset per mart), then checks them into `audit.data_quality_log` |
+| `marts` | rebuilds `marts.customer_segments`, `segment_summary`, `segment_movement` and `daily_sales` for the business day in one transaction (emits an Asset per mart), then checks them into `audit.data_quality_log` |
 | `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
 
 **Interval.** The run for business day D covers `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`
@@ -38,7 +38,7 @@ from include.crm_etl.notify import on_run_success
 from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
 
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
-MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.daily_sales")
+MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
 
 
 def _run(context, step: str, fn):

@@ -519,6 +519,8 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
             segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
             wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
             wh.execute(query("marts/build_segment_summary.sql"), params)
+            wh.execute(query("marts/delete_segment_movement.sql"), params)
+            wh.execute(query("marts/build_segment_movement.sql"), params)
         # Sales of every date <= D are restated from the current warehouse.
         wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s", params)
         sales = wh.execute(query("marts/build_daily_sales.sql"), params).rowcount

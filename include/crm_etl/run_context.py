@@ -13,6 +13,25 @@ MAX_LOOKBACK_HOURS = 720
 DEFAULT_LOOKBACK_HOURS = 2
 
 
+KNOWN_PARAMS = ("full_refresh", "lookback_hours")
+
+
+def check_params(params: Mapping[str, Any]) -> tuple[bool, int]:
+    """The run's Params, checked again inside the task (the trigger form's JSON schema is the
+    first check; the CLI and the REST API can bypass it). Returns (full_refresh, lookback_hours)."""
+    unknown = sorted(set(params) - set(KNOWN_PARAMS))
+    if unknown:
+        raise ValueError(f"unknown params {unknown}; crm_nightly takes {', '.join(KNOWN_PARAMS)}")
+    full_refresh = params.get("full_refresh", False)
+    if not isinstance(full_refresh, bool):
+        raise ValueError(f"param full_refresh must be true or false, got {full_refresh!r}")
+    lookback = params.get("lookback_hours", DEFAULT_LOOKBACK_HOURS)
+    if isinstance(lookback, bool) or not isinstance(lookback, int) or not 0 <= lookback <= MAX_LOOKBACK_HOURS:
+        raise ValueError(f"param lookback_hours must be a whole number within 0..{MAX_LOOKBACK_HOURS}, "
+                         f"got {lookback!r}")
+    return full_refresh, lookback
+
+
 @dataclass(frozen=True)
 class RunContext:
     run_id: str
@@ -46,14 +65,14 @@ class RunContext:
                 "This run has no data interval (a manual run without a logical date?). "
                 "Trigger it with a logical date, e.g. `airflow dags test crm_nightly 2026-10-06T02:00:00+00:00`."
             )
-        params = context.get("params") or {}
+        full_refresh, lookback_hours = check_params(context.get("params") or {})
         return cls(
             run_id=context["run_id"],
             dag_id=context["dag"].dag_id,
             interval_start=start,
             interval_end=end,
-            full_refresh=bool(params.get("full_refresh", False)),
-            lookback_hours=int(params.get("lookback_hours", DEFAULT_LOOKBACK_HOURS)),
+            full_refresh=full_refresh,
+            lookback_hours=lookback_hours,
         )
 
     def as_params(self) -> dict[str, Any]:

@@ -217,7 +217,8 @@ def test_crm_nightly_rebuilds_and_checks_the_marts_after_the_last_load(nightly):
 
 def test_crm_nightly_publishes_one_asset_per_mart(nightly):
     outlets = {a.name for a in nightly.get_task("marts.build_marts").outlets}
-    assert outlets == {"marts.customer_segments", "marts.segment_summary", "marts.daily_sales"}
+    assert outlets == {"marts.customer_segments", "marts.segment_summary", "marts.segment_movement",
+                       "marts.daily_sales"}
 
 
 def test_crm_nightly_only_finish_failed_skips_retries(nightly):
@@ -245,7 +246,7 @@ def test_crm_nightly_accepts_lookback_hours_at_the_bounds(nightly, hours):
     assert params.validate()["lookback_hours"] == hours
 
 
-@pytest.mark.parametrize("hours", [-1, 721, "2"])
+@pytest.mark.parametrize("hours", [-1, 721, "2", "2; DROP TABLE core.fact_orders", 1.5, None])
 def test_crm_nightly_rejects_lookback_hours_out_of_range_or_not_an_integer(nightly, hours):
     params = copy.deepcopy(nightly.params)
     with pytest.raises(ParamValidationError, match="lookback_hours"):

@@ -106,3 +106,21 @@ def expected_daily_sales(world, as_of: dt.date, tz: str = "UTC") -> pd.DataFrame
     rows = [{"sale_date": k[0], "country_code": k[1], "channel": k[2], "orders": v["orders"], "items": v["items"],
              "net_revenue": v["net_revenue"], "customers": len(v["who"])} for k, v in sales.items()]
     return pd.DataFrame(rows).sort_values(["sale_date", "country_code", "channel"]).reset_index(drop=True)
+
+
+def expected_movement(world, as_of: dt.date) -> pd.DataFrame:
+    """From -> to counts of customers in both `as_of` and the latest snapshot before it."""
+    dates = frame(world, f"SELECT max(as_of_date) AS d FROM marts.customer_segments WHERE as_of_date < '{as_of}'")
+    previous = dates.d[0]
+    columns = ["previous_as_of_date", "from_segment", "to_segment", "customers"]
+    if previous is None or pd.isna(previous):
+        return pd.DataFrame(columns=columns)
+    snap = frame(world, "SELECT as_of_date, customer_id, segment FROM marts.customer_segments "
+                        f"WHERE as_of_date IN ('{as_of}', '{previous}')")
+    cur = snap[snap.as_of_date == as_of].set_index("customer_id").segment
+    prev = snap[snap.as_of_date == previous].set_index("customer_id").segment
+    both = pd.DataFrame({"from_segment": prev, "to_segment": cur}).dropna()
+    moved = both[both.from_segment != both.to_segment]
+    out = moved.groupby(["from_segment", "to_segment"]).size().rename("customers").reset_index()
+    out.insert(0, "previous_as_of_date", previous)
+    return out

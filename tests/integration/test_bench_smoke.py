@@ -12,7 +12,8 @@ from include.crm_etl import embedded_pg
 
 def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
-    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs)]) == 0
+    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load",
+                     "--compare-rows", "2000", "--compare-rounds", "1"]) == 0
     result = json.loads(out.read_text())
     assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental"]
     for scenario in result["scenarios"]:
@@ -27,3 +28,7 @@ def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
                               "(SELECT max(as_of_date) FROM marts.customer_segments)").fetchone()[0]
     assert result["export"]["rows"] == latest > 0
     assert "## Segments page queries" in docs.read_text()
+    side = result["side_by_side"]
+    assert side["ours_equals_server_copy"] is True
+    assert {r["method"] for r in side["results"]} >= {"pd.read_sql", "PostgresHook.insert_rows"}
+    assert all(r["rows"] == 2000 for r in side["results"])

@@ -13,6 +13,7 @@ from include.crm_etl import demo_crm
 from tests.integration.reference_marts import (
     SEGMENT_MAP,
     expected_daily_sales,
+    expected_movement,
     expected_segments,
     frame,
 )
@@ -42,6 +43,13 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame, key: list[str]) -> None:
         assert not mismatches, f"{column}: {len(mismatches)} rows differ, e.g. {mismatches[:3]}"
 
 
+def assert_movement(world, day: dt.date) -> None:
+    got = frame(world, "SELECT previous_as_of_date, from_segment, to_segment, customers "
+                       f"FROM marts.segment_movement WHERE as_of_date = '{day}'")
+    want = expected_movement(world, day)
+    assert_same(got, want, ["from_segment", "to_segment"])
+
+
 @pytest.fixture
 def world(world_factory):
     return world_factory(customers=800, end_date=FIRST_NIGHT)
@@ -56,6 +64,7 @@ def test_marts_match_an_independent_pandas_computation_every_night(world):
         assert set(want.segment) >= {"prospect"} and len(set(want.segment)) >= 6
         got_sales = frame(world, f"SELECT * FROM marts.daily_sales WHERE sale_date <= '{day}'")
         assert_same(got_sales, expected_daily_sales(world, day), ["sale_date", "country_code", "channel"])
+        assert_movement(world, day)
     summary = frame(world, f"SELECT segment, customers, revenue FROM marts.segment_summary "
                            f"WHERE as_of_date = '{NIGHTS[-1]}'")
     by_segment = want.groupby("segment").agg(customers=("customer_id", "size"), revenue=("monetary", "sum"))
@@ -92,11 +101,40 @@ def test_rerun_leaves_identical_marts(world):
         demo_crm.tick(world.source_uri, day=day, seed=7)
         world.night(day)
     query = ("SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (SELECT to_jsonb(s)::text t FROM marts.{} s) x")
-    before = {m: world.wh(query.format(m))[0][0] for m in ("customer_segments", "segment_summary", "daily_sales")}
+    marts = ("customer_segments", "segment_summary", "segment_movement", "daily_sales")
+    before = {m: world.wh(query.format(m))[0][0] for m in marts}
     world.night(NIGHTS[1])
     world.night(NIGHTS[0])  # a backfill of the older night, too
-    after = {m: world.wh(query.format(m))[0][0] for m in ("customer_segments", "segment_summary", "daily_sales")}
+    after = {m: world.wh(query.format(m))[0][0] for m in marts}
     assert after == before
+
+
+def test_a_backfill_that_fills_a_gap_moves_the_next_snapshots_movement(world):
+    for day in NIGHTS:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+    world.night(NIGHTS[0])
+    world.night(NIGHTS[2])  # NIGHTS[1] skipped: movement into NIGHTS[2] is since NIGHTS[0]
+    assert set(world.wh("SELECT previous_as_of_date FROM marts.segment_movement WHERE as_of_date = %s",
+                        (NIGHTS[2],))) == {(NIGHTS[0],)}
+    world.night(NIGHTS[1])  # the backfill fills the gap
+    for day in NIGHTS[1:]:
+        assert_movement(world, day)
+    assert set(world.wh("SELECT as_of_date, previous_as_of_date FROM marts.segment_movement")) == {
+        (NIGHTS[1], NIGHTS[0]), (NIGHTS[2], NIGHTS[1])}
+
+
+def test_bootstrap_replaces_the_old_movement_view_with_the_filled_table(world):
+    for day in NIGHTS:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    assert len(expected_movement(world, NIGHTS[1])) > 0
+    world.wh("DROP TABLE marts.segment_movement")
+    world.wh("CREATE VIEW marts.segment_movement AS SELECT NULL::date AS as_of_date")  # the old shape
+    world.night(NIGHTS[2])  # a rerun: bootstrap migrates and refills, the last snapshot is rebuilt
+    kind = world.wh("SELECT relkind FROM pg_class WHERE oid = 'marts.segment_movement'::regclass")
+    assert kind == [("r",)]
+    for day in NIGHTS[1:]:
+        assert_movement(world, day)
 
 
 def test_old_order_refunded_on_a_later_night_restates_sales_and_monetary(world):

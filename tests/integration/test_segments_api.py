@@ -145,10 +145,12 @@ def test_segment_summary_is_the_mart(client, world):
 
 
 @pytest.mark.parametrize("night", NIGHTS)
-def test_movement_equals_the_segment_movement_view(client, world, night):
+def test_movement_is_the_change_between_two_snapshots(client, world, night):
     body = get(client, "api/segment_movement", as_of_date=night.isoformat()).json()
-    expected = world.wh("SELECT previous_as_of_date, from_segment, to_segment, customers "
-                        "FROM marts.segment_movement WHERE as_of_date = %s", (night,))
+    expected = world.wh("SELECT p.as_of_date, p.segment, c.segment, count(*)::int FROM marts.customer_segments c "
+                        "JOIN marts.customer_segments p ON p.customer_id = c.customer_id AND p.as_of_date = "
+                        "(SELECT max(as_of_date) FROM marts.customer_segments WHERE as_of_date < %s) "
+                        "WHERE c.as_of_date = %s AND p.segment <> c.segment GROUP BY 1, 2, 3", (night, night))
     got = [(dt.date.fromisoformat(r["previous_as_of_date"]), r["from_segment"], r["to_segment"], r["customers"])
            for r in body["rows"]]
     assert sorted(got) == sorted(expected)

@@ -349,7 +349,7 @@ def test_run_without_a_data_interval_is_refused_with_a_hint(missing):
 
 @pytest.mark.parametrize("hours", [-1, MAX_LOOKBACK_HOURS + 1])
 def test_lookback_hours_outside_0_to_720_is_refused(hours):
-    with pytest.raises(ValueError, match="lookback_hours must be within 0..720"):
+    with pytest.raises(ValueError, match="lookback_hours must be a whole number within 0..720"):
         RunContext.from_airflow(airflow_context(params={"lookback_hours": hours}))
 
 
@@ -373,3 +373,24 @@ def test_business_date_is_the_interval_start_in_the_business_timezone(monkeypatc
     assert ctx.business_date == dt.date(2026, 10, 5)
     monkeypatch.setenv("ETL_BUSINESS_TZ", "UTC")
     assert ctx.business_date == dt.date(2026, 10, 4)
+
+
+INJECTIONS = ["2; DROP TABLE core.fact_orders", "1 OR 1=1", "'; --", "true", 2.5, True, None, [1], {"a": 1}]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_task_refuses_a_lookback_that_is_not_a_plain_integer(value):
+    """The trigger form's JSON schema can be bypassed (CLI conf, REST API): the task checks again."""
+    with pytest.raises(ValueError, match="lookback_hours must be a whole number"):
+        RunContext.from_airflow(airflow_context(params={"full_refresh": False, "lookback_hours": value}))
+
+
+@pytest.mark.parametrize("value", ["false", "true; DROP TABLE x", 0, 1, None, "yes"])
+def test_task_refuses_a_full_refresh_that_is_not_a_boolean(value):
+    with pytest.raises(ValueError, match="full_refresh must be true or false"):
+        RunContext.from_airflow(airflow_context(params={"full_refresh": value, "lookback_hours": 2}))
+
+
+def test_task_refuses_unknown_params_so_a_typo_is_not_ignored():
+    with pytest.raises(ValueError, match=r"unknown params \['full_refrsh'\]"):
+        RunContext.from_airflow(airflow_context(params={"full_refrsh": True}))

@@ -59,19 +59,35 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
--- Customers who changed segment since the previous snapshot, as from -> to counts.
-CREATE OR REPLACE VIEW marts.segment_movement AS
+-- Customers who changed segment since the previous snapshot, as from -> to counts. Built with
+-- each snapshot (marts/build_segment_movement.sql), so the page reads a few rows instead of
+-- joining two snapshots. (It was a view before; a view is replaced and refilled here once.)
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass('marts.segment_movement') AND relkind = 'v') THEN
+        DROP VIEW marts.segment_movement;
+    END IF;
+END $$;
+CREATE TABLE IF NOT EXISTS marts.segment_movement (
+    as_of_date           date    NOT NULL,
+    previous_as_of_date  date    NOT NULL,  -- the latest snapshot before as_of_date
+    from_segment         text    NOT NULL,
+    to_segment           text    NOT NULL,
+    customers            integer NOT NULL,  -- in both snapshots, in another segment now
+    PRIMARY KEY (as_of_date, from_segment, to_segment)
+);
+INSERT INTO marts.segment_movement
 WITH snapshots AS (
     SELECT as_of_date, lag(as_of_date) OVER (ORDER BY as_of_date) AS previous_as_of_date
     FROM (SELECT DISTINCT as_of_date FROM marts.customer_segments) d
 )
-SELECT s.as_of_date, s.previous_as_of_date, prev.segment AS from_segment, cur.segment AS to_segment,
-       count(*)::integer AS customers
+SELECT s.as_of_date, s.previous_as_of_date, prev.segment, cur.segment, count(*)::integer
 FROM snapshots s
 JOIN marts.customer_segments cur ON cur.as_of_date = s.as_of_date
 JOIN marts.customer_segments prev
   ON prev.as_of_date = s.previous_as_of_date AND prev.customer_id = cur.customer_id
 WHERE prev.segment <> cur.segment
+  AND NOT EXISTS (SELECT FROM marts.segment_movement)
 GROUP BY s.as_of_date, s.previous_as_of_date, prev.segment, cur.segment;
 
 -- Campaign exports: the latest snapshot's opted-in customers. The only mart with emails.
