@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv browser demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
+.PHONY: help venv system-deps demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,24 +34,25 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m include.crm_etl.demo_alerts
 
-bench: venv browser  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
+bench: venv system-deps  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
 	$(PY) -m include.crm_etl.local_airflow
 
-browser:  ## headless Chromium + ChromeDriver (Debian packages) for the page's end-to-end test
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+system-deps:  ## Debian packages the tests use: chromium + chromium-driver (page e2e), docker-compose (compose check)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v docker-compose >/dev/null || \
+		{ $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq chromium chromium-driver docker-compose >/dev/null; }
 
-test: venv browser  ## the whole suite: lint, DAG integrity, unit, integration (incl. headless Chromium)
+test: venv system-deps  ## the whole suite: lint, DAG integrity, unit, integration (incl. headless Chromium)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 test-unit: venv
 	$(PY) -m pytest tests/unit tests/dags
 
-test-integration: venv browser
+test-integration: venv system-deps
 	$(PY) -m pytest tests/integration
 
 lint: venv

@@ -14,37 +14,21 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from include.crm_etl import airflow_processes, embedded_pg
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+from include.crm_etl import airflow_processes, embedded_pg, headless_browser
 
 
 def measure(warehouse_url: str, loads: int) -> dict:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     meta = embedded_pg.ensure_database("bench_airflow_meta", recreate=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = airflow_processes.stack_env(Path(tmp) / "airflow", metadata_uri=meta, warehouse_url=warehouse_url,
-                                      users={"analyst": ("viewer", "bench-pw")})
+                                          users={"analyst": ("viewer", "bench-pw")})
         airflow_processes.migrate(env)
         with airflow_processes.api_server(env, Path(tmp) / "api.log") as (base, _):
-            options = webdriver.ChromeOptions()
-            options.binary_location = CHROMIUM
-            for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--no-first-run", "--disable-background-networking", "--window-size=1400,1000",
-                         f"--user-data-dir={tmp}/profile"):
-                options.add_argument(flag)
-            driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+            driver = headless_browser.chromium(Path(tmp) / "profile")
             try:
-                driver.get(f"{base}/auth/login?next=/")
-                WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.NAME, "username"))
-                driver.find_element(By.NAME, "username").send_keys("analyst")
-                driver.find_element(By.NAME, "password").send_keys("bench-pw")
-                driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-                WebDriverWait(driver, 30).until(lambda d: d.get_cookie("_token"))
+                headless_browser.login(driver, base, "analyst", "bench-pw")
                 samples = []
                 for n in range(loads + 1):
                     driver.get(f"{base}/segments/")

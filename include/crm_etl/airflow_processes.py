@@ -54,36 +54,69 @@ def migrate(env: dict[str, str]) -> None:
         raise RuntimeError(f"airflow db migrate failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
-@contextmanager
-def api_server(env: dict[str, str], log: Path):
-    """`airflow api-server` on a free port; yields its base URL once /api/v2/monitor/health answers."""
-    port = free_port()
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--port", str(port),
-                                 "--host", "127.0.0.1", "--workers", "1"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"api-server exited: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"api-server did not come up: {log.read_text()[-3000:]}")
+        time.sleep(0.5)
+
+
+@contextmanager
+def api_server(env: dict[str, str], log: Path, port: int | None = None):
+    """`airflow api-server` on a free port; yields (base URL, process) once it is healthy."""
+    port = port or free_port()
+    proc = _start(["api-server", "--port", str(port), "--host", "127.0.0.1", "--workers", "1"], env, log)
     base = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"api-server exited: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"api-server did not come up: {log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        _wait_healthy(base, proc, log)
         yield base, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _stop(proc)
+
+
+@contextmanager
+def native_stack(env: dict[str, str], logs: Path):
+    """The Airflow components of docker-compose.yaml as local processes: api-server, scheduler
+    (LocalExecutor), dag-processor and triggerer. Yields the api-server's base URL."""
+    port = free_port()
+    env = {**env, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/"}
+    logs.mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen] = []
+    try:
+        with api_server(env, logs / "api-server.log", port) as (base, _):
+            for name in COMPONENTS[1:]:
+                procs.append(_start([name], env, logs / f"{name}.log"))
+            yield base
+    finally:
+        for proc in procs:
+            _stop(proc)
 
 
 def token(base: str, username: str, password: str) -> str:

@@ -4,7 +4,7 @@
   on another, block by block, so memory stays flat whatever the volume.
 - `read_frame` reads a query through COPY CSV and pyarrow's CSV reader.
 - `write_frame` serialises a frame with pyarrow's CSV writer (much faster than
-  `DataFrame.to_csv`) and COPYs it in. NULL and empty string stay distinct.
+  `DataFrame.to_csv`) in batches and COPYs them in. NULL and empty string stay distinct.
 """
 
 from __future__ import annotations
@@ -113,19 +113,35 @@ def empty_frame(types: Mapping[str, str]) -> pd.DataFrame:
 
 
 def write_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
-    """COPY `frame` into `table` (columns by name). Returns rows written."""
+    """COPY `frame` into `table` (columns by name). Returns rows written.
+
+    Batches are serialised while the server parses the previous one. Timestamps go as naive
+    UTC when the session's TimeZone is UTC (pg_io.connect pins it): pyarrow writes those ~25x
+    faster than tz-aware ones, and the server reads them back as the same instants.
+    """
     if frame.empty:
         return 0
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    buf = io.BytesIO()
+    if conn.info.parameter_status("TimeZone") == "UTC":
+        arrow = pa.table([_naive_utc(c) for c in arrow.columns], names=arrow.column_names)
     # pyarrow writes NULL as an empty field and "" as a quoted empty string; COPY CSV
     # reads them back as NULL and "" respectively.
-    pa_csv.write_csv(arrow, buf, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
     copy_in = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
     with conn.cursor() as cur, cur.copy(copy_in) as into:
-        view = buf.getbuffer()
-        step = 1 << 20
-        for start in range(0, len(view), step):
-            into.write(view[start:start + step])
+        for batch in arrow.to_batches(max_chunksize=WRITE_BATCH_ROWS):
+            buf = io.BytesIO()
+            pa_csv.write_csv(batch, buf, options)
+            into.write(buf.getbuffer())
     return len(frame)
+
+
+WRITE_BATCH_ROWS = 50_000
+
+
+def _naive_utc(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return column.cast(pa.timestamp(kind.unit))  # same instant, wall clock in UTC
+    return column

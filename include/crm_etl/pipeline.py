@@ -8,6 +8,7 @@ and watermark commit together or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -65,12 +66,26 @@ def record_task_seconds(conn: psycopg.Connection, ctx: RunContext, task: str, se
 
 # ----------------------------------------------------------------------------- bootstrap
 
+BOOTSTRAP_FILES = tuple(f"bootstrap/create_{name}.sql" for name in ("staging", "core", "marts", "audit"))
+
+
+def ddl_fingerprint() -> str:
+    return hashlib.sha256("\n".join(_sql_text(name) for name in BOOTSTRAP_FILES).encode()).hexdigest()
+
+
 def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:
-    """Apply the warehouse DDL (idempotent) and open the run's log row."""
+    """Apply the warehouse DDL (idempotent; skipped when audit.ddl_version says these files are
+    applied already) and open the run's log row."""
+    fingerprint = ddl_fingerprint()
     with wh.transaction():
         wh.execute("SELECT pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
-        for name in ("staging", "core", "marts", "audit"):
-            wh.execute(query(f"bootstrap/create_{name}.sql"))
+        applied = wh.execute("SELECT to_regclass('audit.ddl_version') IS NOT NULL").fetchone()[0] and \
+            wh.execute("SELECT fingerprint FROM audit.ddl_version").fetchone()
+        if not applied or applied[0] != fingerprint:
+            for name in BOOTSTRAP_FILES:
+                wh.execute(query(name))
+            wh.execute("INSERT INTO audit.ddl_version (fingerprint) VALUES (%s) ON CONFLICT (singleton) "
+                       "DO UPDATE SET fingerprint = excluded.fingerprint, applied_at = now()", (fingerprint,))
         wh.execute(query("audit/start_run.sql"), ctx.as_params())
 
 
@@ -137,10 +152,41 @@ def extract(src: psycopg.Connection, wh: psycopg.Connection, table: SourceTable,
             sql.Identifier("staging", table.name)), (ctx.run_id,))
         rows = pg_io.stream_copy(src, select, params, wh, f"staging.{table.name}",
                                  ("run_id", *table.columns))
-        _record_counts(wh, ctx, table.name, {"extracted": rows})
+        # rows changed inside the interval (the lookback re-reads some of the previous night)
+        changed = wh.execute(sql.SQL("SELECT count(*) FROM {} WHERE run_id = %s AND updated_at >= %s").format(
+            sql.Identifier("staging", table.name)), (ctx.run_id, ctx.interval_start)).fetchone()[0]
+        _record_counts(wh, ctx, table.name, {"extracted": rows, "changed": changed})
+        _check_volume(wh, ctx, table, changed)
     log.info("extracted %s rows from crm.%s (updated_at in [%s, %s))", rows, table.name,
              lower or "-inf", ctx.interval_end)
     return rows
+
+
+# Volume warnings: nothing where the trailing runs averaged at least BUSY_TABLE rows, or more
+# than SPIKE_FACTOR times that average.
+BUSY_TABLE = 10
+SPIKE_FACTOR = 10
+
+
+def _check_volume(wh: psycopg.Connection, ctx: RunContext, table: SourceTable, rows: int) -> None:
+    """Log `<table>.volume` (pass / warn): rows changed in the interval against the trailing 7
+    successful runs. An empty or a huge night still loads; the warning reaches the morning
+    Slack message."""
+    trailing = wh.execute(query("audit/select_trailing_extract_volume.sql"),
+                          {"table": table.name, "run_id": ctx.run_id}).fetchone()[0]
+    if trailing is None or ctx.full_refresh:
+        status, expected = "pass", "no history" if trailing is None else "full refresh"
+    else:
+        average = float(trailing)
+        low = rows == 0 and average >= BUSY_TABLE
+        high = rows > SPIKE_FACTOR * max(average, BUSY_TABLE)
+        status, expected = ("warn" if low or high else "pass"), f"{average:.0f} rows (trailing 7 runs)"
+    check = f"{table.name}.volume"
+    wh.execute('DELETE FROM audit.data_quality_log WHERE run_id = %s AND "check" = %s', (ctx.run_id, check))
+    wh.execute('INSERT INTO audit.data_quality_log (run_id, "check", status, observed, expected) '
+               "VALUES (%s, %s, %s, %s, %s)", (ctx.run_id, check, status, f"{rows} rows", expected))
+    if status == "warn":
+        log.warning("crm.%s: %s rows changed in the interval, expected about %s", table.name, rows, expected)
 
 
 def read_batch(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> pd.DataFrame:
@@ -501,41 +547,69 @@ def _mart_params(ctx: RunContext) -> dict:
     return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
 
 
+MARTS_LOCK = "crm_etl.marts"
+
+
 def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
-    """Rebuild the marts for business day D in one transaction: readers see the previous
-    state until the new one commits, never a half-built mart."""
+    """Rebuild the marts for business day D, check them, and publish both in one transaction.
+
+    Readers see the previous state until the new one commits, never a half-built mart. The
+    build and its checks read one snapshot of the warehouse (REPEATABLE READ), so a load of
+    another night committing meanwhile (a backfill beside the nightly run) cannot make the
+    checks disagree with what was built. A failed check rolls the build back (the previous
+    marts stay published), is logged, and raises MartCheckError.
+    """
     params = _mart_params(ctx)
-    with wh.transaction():
-        _lock(wh, "marts")
-        # A snapshot is history once a newer night exists: a backfill of an old night keeps
-        # it (the warehouse no longer knows that night's state), and only fills a missing one.
-        kept = wh.execute(
-            "SELECT EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s) "
-            "AND EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date > %(as_of_date)s)",
-            params).fetchone()[0]
-        segments = 0
-        if not kept:
-            wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
-            segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
-            wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
-            wh.execute(query("marts/build_segment_summary.sql"), params)
-            wh.execute(query("marts/delete_segment_movement.sql"), params)
-            wh.execute(query("marts/build_segment_movement.sql"), params)
-        # Sales of every date <= D are restated from the current warehouse.
-        wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s", params)
-        sales = wh.execute(query("marts/build_daily_sales.sql"), params).rowcount
-        counts = {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales}
-        _record_counts(wh, ctx, "marts", counts)
+    # A session lock, taken before the transaction's snapshot, serialises concurrent builds.
+    wh.execute("SELECT pg_advisory_lock(hashtext(%s))", (MARTS_LOCK,))
+    try:
+        results: list[tuple[str, str, str, str]] = []
+        with wh.transaction() as tx:
+            wh.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            counts = _build_marts(wh, ctx, params)
+            _record_counts(wh, ctx, "marts", counts)
+            results = mart_check_results(wh, params)
+            if any(status == "fail" for _, status, _, _ in results):
+                raise psycopg.Rollback(tx)
+            _log_mart_checks(wh, ctx, results)
+    finally:
+        wh.execute("SELECT pg_advisory_unlock(hashtext(%s))", (MARTS_LOCK,))
+    failed = [r for r in results if r[1] == "fail"]
+    if failed:
+        with wh.transaction():
+            _log_mart_checks(wh, ctx, results)
+        raise MartCheckError("; ".join(f"{c}: observed {o}, expected {e}" for c, _, o, e in failed))
     return counts
 
 
-def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str, str, str]]:
-    """Run the checks on the rebuilt marts and log them to audit.data_quality_log.
+def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
+    # A snapshot is history once a newer night exists: a backfill of an old night keeps it
+    # (the warehouse no longer knows that night's state), and only fills a missing one.
+    kept = wh.execute(
+        "SELECT EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s) "
+        "AND EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date > %(as_of_date)s)",
+        params).fetchone()[0]
+    segments = 0
+    if not kept:
+        wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
+        segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
+        wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
+        wh.execute(query("marts/build_segment_summary.sql"), params)
+        for as_of, previous in wh.execute(query("marts/select_movement_targets.sql"), params).fetchall():
+            wh.execute("DELETE FROM marts.segment_movement WHERE as_of_date = %s", (as_of,))
+            if previous is not None:
+                wh.execute(query("marts/build_segment_movement.sql"),
+                           {"as_of_date": as_of, "previous_as_of_date": previous})
+    # Sales of every date <= D are restated from the current warehouse.
+    wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s", params)
+    sales = wh.execute(query("marts/build_daily_sales.sql"), params).rowcount
+    return {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales}
 
-    A failed check raises MartCheckError; a snapshot size outside +-20 % of the trailing
-    7 snapshots is a warning only.
-    """
-    params = _mart_params(ctx)
+
+def mart_check_results(wh: psycopg.Connection, params: dict) -> list[tuple[str, str, str, str]]:
+    """(check, pass/warn/fail, observed, expected) for the marts of params["as_of_date"].
+
+    A snapshot size outside +-20 % of the trailing 7 snapshots is a warning only."""
     results = []
     snapshot = pg_io.read_frame(wh, sql.SQL(
         "SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
@@ -552,16 +626,27 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str,
     within = trailing is None or abs(observed - float(trailing)) <= TREND_TOLERANCE * float(trailing)
     results.append(("marts.customer_segments.row_count_trend", "pass" if within else "warn", str(observed),
                     "no history" if trailing is None else f"{float(trailing):.1f} +- 20%"))
-    with wh.transaction():
-        wh.execute("DELETE FROM audit.data_quality_log WHERE run_id = %s AND \"check\" LIKE 'marts.%%'",
-                   (ctx.run_id,))
-        for check, status, observed_text, expected_text in results:
-            wh.execute("INSERT INTO audit.data_quality_log (run_id, \"check\", status, observed, expected) "
-                       "VALUES (%s, %s, %s, %s, %s)", (ctx.run_id, check, status, observed_text, expected_text))
-    failed = [r for r in results if r[1] == "fail"]
+    return results
+
+
+def _log_mart_checks(wh: psycopg.Connection, ctx: RunContext, results: list[tuple[str, str, str, str]]) -> None:
+    wh.execute("DELETE FROM audit.data_quality_log WHERE run_id = %s AND \"check\" LIKE 'marts.%%'", (ctx.run_id,))
+    for check, status, observed_text, expected_text in results:
+        wh.execute("INSERT INTO audit.data_quality_log (run_id, \"check\", status, observed, expected) "
+                   "VALUES (%s, %s, %s, %s, %s)", (ctx.run_id, check, status, observed_text, expected_text))
+
+
+def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str, str, str]]:
+    """The checks build_marts ran on what it published, as logged for this run: a failed
+    one raises MartCheckError, a warning is passed on to the morning summary."""
+    rows = wh.execute("SELECT \"check\", status, observed, expected FROM audit.data_quality_log "
+                      "WHERE run_id = %s AND \"check\" LIKE 'marts.%%' ORDER BY id", (ctx.run_id,)).fetchall()
+    if not rows:
+        raise MartCheckError(f"no mart checks logged for run {ctx.run_id}: build_marts did not finish")
+    failed = [r for r in rows if r[1] == "fail"]
     if failed:
         raise MartCheckError("; ".join(f"{c}: observed {o}, expected {e}" for c, _, o, e in failed))
-    return results
+    return rows
 
 
 # ----------------------------------------------------------------------------- finish

@@ -21,8 +21,18 @@ EARLIEST_ORDER_TS = pd.Timestamp("2000-01-01", tz="UTC")
 # a blank address counts as missing (it is loaded as NULL).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
 
+# A line above this value is a data error, not a sale; it also keeps every amount within the
+# warehouse's numeric(14, 2) columns (line_amount, an order's gross and net amounts).
+MAX_LINE_AMOUNT = 1_000_000_000
+
 Id = pd.Int64Dtype
 Ts = pd.DatetimeTZDtype
+
+
+def _no_nul(text: Series[str]) -> Series[bool]:
+    """PostgreSQL text cannot hold NUL (\\x00), so a PostgreSQL CRM cannot send one; a row that
+    brings one anyway (another source, a bug upstream) is quarantined, never truncated."""
+    return ~text.str.contains("\x00", regex=False, na=False)
 
 
 def _ts(**kwargs) -> pa.Field:
@@ -40,6 +50,10 @@ class CustomerRow(pa.DataFrameModel):
     created_at: Series[Ts] = _ts(nullable=False)
     updated_at: Series[Ts] = _ts(nullable=False)
     deleted_at: Series[Ts] = _ts(nullable=True)
+
+    @pa.check("email", "first_name", "last_name", "country", "city", name="no_nul_byte")
+    def customer_text(cls, text: Series[str]) -> Series[bool]:
+        return _no_nul(text)
 
     @pa.check("email", name="valid_email_syntax")
     def email_syntax(cls, email: Series[str]) -> Series[bool]:
@@ -59,6 +73,10 @@ class ProductRow(pa.DataFrameModel):
     is_active: Series[pd.BooleanDtype] = pa.Field(nullable=False)
     created_at: Series[Ts] = _ts(nullable=False)
     updated_at: Series[Ts] = _ts(nullable=False)
+
+    @pa.check("sku", "name", "category", name="no_nul_byte")
+    def product_text(cls, text: Series[str]) -> Series[bool]:
+        return _no_nul(text)
 
     class Config:
         strict = True
@@ -89,6 +107,10 @@ class OrderItemRow(pa.DataFrameModel):
     created_at: Series[Ts] = _ts(nullable=False)
     updated_at: Series[Ts] = _ts(nullable=False)
 
+    @pa.dataframe_check(name="line_amount_at_most_1e9")
+    def line_amount(cls, lines: pd.DataFrame) -> Series[bool]:
+        return (lines["quantity"].astype("float64") * lines["unit_price"]).fillna(0) <= MAX_LINE_AMOUNT
+
     class Config:
         strict = True
 
@@ -116,8 +138,13 @@ def schema_for(table: str, interval_end: dt.datetime) -> pa.DataFrameSchema:
     return schema
 
 
+ROW_CHECKS = {"line_amount_at_most_1e9"}  # checks on a whole row: the reason names no column
+
+
 def _reason(column: object, check: object) -> str:
     check = str(check)
+    if check in ROW_CHECKS:
+        return check
     if check == "not_nullable":
         return f"{column}: required value is missing"
     if column is None or pd.isna(column):

@@ -12,10 +12,10 @@ from include.crm_etl import embedded_pg
 
 def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
-    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load",
+    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--db-prefix", "bench_smoke",
                      "--compare-rows", "2000", "--compare-rounds", "1"]) == 0
     result = json.loads(out.read_text())
-    assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental"]
+    assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental", "second nightly incremental"]
     for scenario in result["scenarios"]:
         assert [s["step"] for s in scenario["stages"]] == list(run.STEPS)
         assert all(s["peak_rss_mb"] > 0 for s in scenario["stages"])
@@ -23,7 +23,7 @@ def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     assert "| load_order_items |" in docs.read_text()
     names = [q["query"] for q in result["page_queries"]]
     assert "segment_movement" in names and all(q["p95_ms"] >= q["p50_ms"] > 0 for q in result["page_queries"])
-    with psycopg.connect(embedded_pg.base_uri("bench_warehouse")) as conn:
+    with psycopg.connect(embedded_pg.base_uri("bench_smoke_warehouse")) as conn:
         latest = conn.execute("SELECT count(*) FROM marts.customer_segments WHERE as_of_date = "
                               "(SELECT max(as_of_date) FROM marts.customer_segments)").fetchone()[0]
     assert result["export"]["rows"] == latest > 0

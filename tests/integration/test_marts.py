@@ -130,6 +130,7 @@ def test_bootstrap_replaces_the_old_movement_view_with_the_filled_table(world):
     assert len(expected_movement(world, NIGHTS[1])) > 0
     world.wh("DROP TABLE marts.segment_movement")
     world.wh("CREATE VIEW marts.segment_movement AS SELECT NULL::date AS as_of_date")  # the old shape
+    world.wh("DELETE FROM audit.ddl_version")  # which an older release did not record
     world.night(NIGHTS[2])  # a rerun: bootstrap migrates and refills, the last snapshot is rebuilt
     kind = world.wh("SELECT relkind FROM pg_class WHERE oid = 'marts.segment_movement'::regclass")
     assert kind == [("r",)]
@@ -220,3 +221,28 @@ def test_hand_computed_scores_with_ties(world_factory):
         (930002, 0, 1, Decimal("10.00"), 1, 1, 1, "hibernating"),
         (930003, 0, 1, Decimal("30.00"), 1, 1, 5, "hibernating"),
     ]
+
+
+def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypatch):
+    from include.crm_etl import pipeline
+
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+    world.night(NIGHTS[0])
+    query = "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (SELECT to_jsonb(s)::text t FROM marts.{} s) x"
+    marts = ("customer_segments", "segment_summary", "segment_movement", "daily_sales")
+    before = {m: world.wh(query.format(m))[0][0] for m in marts}
+    real = pipeline.mart_check_results
+
+    def one_fails(wh, params):
+        return [(c, "fail", "1", "0") if c.endswith("unique_customer") else (c, st, o, e)
+                for c, st, o, e in real(wh, params)]
+
+    monkeypatch.setattr(pipeline, "mart_check_results", one_fails)
+    with pytest.raises(pipeline.MartCheckError, match="unique_customer: observed 1, expected 0"):
+        world.night(NIGHTS[1])
+    assert {m: world.wh(query.format(m))[0][0] for m in marts} == before
+    logged = world.wh("SELECT d.status FROM audit.data_quality_log d JOIN audit.etl_run_log r USING (run_id) "
+                      "WHERE r.business_date = %s AND d.\"check\" = 'marts.customer_segments.unique_customer'",
+                      (NIGHTS[1],))
+    assert logged == [("fail",)]

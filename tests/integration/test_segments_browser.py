@@ -17,18 +17,15 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from include.crm_etl import airflow_processes
+from include.crm_etl import airflow_processes, headless_browser
 from tests.integration import segments_world
 from tests.integration.segments_world import NIGHTS
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ETL_TEST_ARTIFACTS", REPO / ".local" / "test-artifacts"))
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 BIG_DATE, BIG_ROWS = dt.date(2000, 1, 1), 1_000_000
 
 
@@ -57,20 +54,9 @@ def server(world, module_worlds, tmp_path_factory):
 
 @pytest.fixture
 def browser(tmp_path):
-    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), (
-        "headless Chromium is missing: `make browser` (apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1400,2600", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver = headless_browser.chromium(tmp_path / "profile", downloads=downloads, height=2600)
     driver.downloads = downloads
     yield driver
     driver.quit()
@@ -100,12 +86,7 @@ def test_analyst_logs_in_filters_and_downloads_a_csv(server, world, browser):
     browser.get(f"{base}/segments/")
     assert "Not authenticated" in browser.page_source  # anonymous: refused
 
-    browser.get(f"{base}/auth/login?next=/")
-    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.NAME, "username"))
-    browser.find_element(By.NAME, "username").send_keys("analyst")
-    browser.find_element(By.NAME, "password").send_keys("Analyst-pw-1")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda d: d.get_cookie("_token"))
+    headless_browser.login(browser, base, "analyst", "Analyst-pw-1")
 
     # The page through the Airflow UI's navigation entry, as an analyst finds it.
     browser.get(f"{base}/plugin/segments")

@@ -37,18 +37,24 @@ def conservation(world, through: dt.datetime) -> dict[str, dict[str, int]]:
     return counts
 
 
-def snapshot(world) -> dict[str, str]:
-    """Content fingerprint of the core tables and of open quarantine (run ids left out)."""
+def snapshot(world, *, surrogate_keys: bool = True, marts: bool = False) -> dict[str, str]:
+    """Content fingerprint of the core tables, open quarantine and watermarks (run ids left
+    out). Without surrogate_keys the key values are left out too: a killed transaction consumes
+    sequence numbers, so keys may differ while meaning the same rows."""
+    drop = "'run_id'" + ("" if surrogate_keys else " - 'customer_key' - 'product_key'")
     out = {}
     for table in CORE_TABLES:
         out[table] = world.wh(
             f"SELECT count(*) || ':' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '') "
-            f"FROM (SELECT (to_jsonb(t) - 'run_id')::text AS r FROM core.{table} t) s")[0][0]
+            f"FROM (SELECT (to_jsonb(t) - {drop})::text AS r FROM core.{table} t) s")[0][0]
     out["open_quarantine"] = world.wh(
         "SELECT count(*) || ':' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '') FROM ("
         "SELECT concat_ws(',', source_table, source_id, reasons::text, source_updated_at) AS r "
         "FROM audit.quarantine WHERE released_at IS NULL) s")[0][0]
     out["watermarks"] = str(world.wh("SELECT source_table, watermark FROM audit.watermarks ORDER BY 1"))
+    for mart in ("customer_segments", "segment_summary", "segment_movement", "daily_sales") if marts else ():
+        out[mart] = world.wh(f"SELECT md5(string_agg(to_jsonb(m)::text, '|' ORDER BY to_jsonb(m)::text)) "
+                             f"FROM marts.{mart} m")[0][0]
     return out
 
 

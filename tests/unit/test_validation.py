@@ -394,3 +394,34 @@ def test_task_refuses_a_full_refresh_that_is_not_a_boolean(value):
 def test_task_refuses_unknown_params_so_a_typo_is_not_ignored():
     with pytest.raises(ValueError, match=r"unknown params \['full_refrsh'\]"):
         RunContext.from_airflow(airflow_context(params={"full_refrsh": True}))
+
+
+def test_a_nul_byte_in_text_is_quarantined_with_its_column():
+    from include.crm_etl.contracts import BY_NAME
+
+    batch = pd.DataFrame({
+        "customer_id": pd.array([1, 2], dtype="Int64"), "email": ["a@example.com", "b@example.com"],
+        "first_name": ["Ann", "Bo\x00b"], "last_name": ["Lee", "Day"], "country": ["DE", "DE"],
+        "city": ["Köln", "Köln"], "marketing_opt_in": pd.array([True, False], dtype="boolean"),
+        "created_at": pd.to_datetime(["2026-01-01"] * 2, utc=True).as_unit("us"),
+        "updated_at": pd.to_datetime(["2026-01-01"] * 2, utc=True).as_unit("us"),
+        "deleted_at": pd.to_datetime([None, None], utc=True).as_unit("us"),
+    })
+    rejects = find_rejects(BY_NAME["customers"], batch, dt.datetime(2026, 10, 6, tzinfo=dt.UTC))
+    assert rejects.source_id.tolist() == [2]
+    assert rejects.reasons.tolist() == [["first_name: no_nul_byte"]]
+
+
+def test_a_line_whose_amount_would_overflow_the_warehouse_is_quarantined():
+    from include.crm_etl.contracts import BY_NAME
+
+    ts = pd.to_datetime(["2026-10-05"] * 3, utc=True).as_unit("us")
+    batch = pd.DataFrame({
+        "order_item_id": pd.array([1, 2, 3], dtype="Int64"), "order_id": pd.array([1, 1, 1], dtype="Int64"),
+        "product_id": pd.array([1, 1, 1], dtype="Int64"),
+        "quantity": pd.array([2_000_000_000, 1, 1000], dtype="Int64"),
+        "unit_price": [9_999_999_999.99, 9_999_999.99, 1_000_000.0], "created_at": ts, "updated_at": ts,
+    })
+    rejects = find_rejects(BY_NAME["order_items"], batch, dt.datetime(2026, 10, 6, tzinfo=dt.UTC))
+    assert rejects.source_id.tolist() == [1]
+    assert rejects.reasons.tolist() == [["line_amount_at_most_1e9"]]

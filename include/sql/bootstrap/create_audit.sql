@@ -67,3 +67,11 @@ CREATE TABLE IF NOT EXISTS audit.alert_log (
     detail   text,
     PRIMARY KEY (run_id, kind)
 );
+
+-- Which version of include/sql/bootstrap/*.sql the warehouse has: bootstrap skips the DDL when
+-- the files have not changed. DELETE the row to force a full pass.
+CREATE TABLE IF NOT EXISTS audit.ddl_version (
+    singleton    boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+    fingerprint  text        NOT NULL,  -- sha256 of the bootstrap files
+    applied_at   timestamptz NOT NULL DEFAULT now()
+);
