@@ -37,7 +37,7 @@ demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhoo
 bench: venv system-deps  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-airflow: venv pg-start  ## Airflow UI on http://localhost:8080 (admin / admin) on the embedded setup
+airflow: venv pg-start  ## Airflow UI on http://localhost:8080 on the embedded setup (user admin, password printed)
 	$(PY) -m include.crm_etl.local_airflow
 
 system-deps:  ## Debian packages the tests use: chromium + chromium-driver (page e2e), docker-compose (compose check)

@@ -158,6 +158,9 @@ def markdown(result: dict) -> str:
         lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in c["ratios"].items()]
         lines += ["", f"Our loader stores exactly what server-side COPY stores: {c['ours_equals_server_copy']} "
                   "(md5 of every row).", ""]
+    notes = REPO / "bench" / "notes.md"
+    if notes.exists():
+        lines += [notes.read_text()]
     return "\n".join(lines)
 
 

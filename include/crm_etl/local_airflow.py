@@ -3,13 +3,16 @@
 
 Airflow's metadata lives in the database `airflow_meta` on the embedded server (SQLite cannot
 take the scheduler's concurrent writes). The `crm_source` pool is created here, because the
-scheduler never schedules a task whose pool does not exist. Log in as admin / admin.
+scheduler never schedules a task whose pool does not exist. Log in as admin with the password
+printed at start (ETL_UI_ADMIN_PASSWORD, else one generated once and kept in
+.local/airflow-ui/passwords.json).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 
@@ -27,7 +30,10 @@ def ui_env() -> dict[str, str]:
     home = LOCAL_DIR / "airflow-ui"
     env = airflow_env(home)
     passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({"admin": os.environ.get("ETL_UI_ADMIN_PASSWORD", "admin")}))
+    password = os.environ.get("ETL_UI_ADMIN_PASSWORD") or (
+        json.loads(passwords.read_text()).get("admin") if passwords.exists() else None) or secrets.token_urlsafe(12)
+    passwords.write_text(json.dumps({"admin": password}))
+    passwords.chmod(0o600)
     env.update({
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
             embedded_pg.base_uri(META_DB).replace("postgresql://", "postgresql+psycopg://"),
@@ -45,7 +51,8 @@ def main() -> int:
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*airflow, "pools", "set", SOURCE_POOL, str(SOURCE_POOL_SLOTS),
                     "Concurrent queries against the CRM source"], env=env, check=True, stdout=subprocess.DEVNULL)
-    print("Airflow UI: http://localhost:8080  (user admin, password admin). Ctrl-C stops it.", flush=True)
+    password = json.loads((LOCAL_DIR / "airflow-ui" / "passwords.json").read_text())["admin"]
+    print(f"Airflow UI: http://localhost:8080  (user admin, password {password}). Ctrl-C stops it.", flush=True)
     os.execve(sys.executable, [*airflow, "standalone"], env)
     return 0
 

@@ -375,10 +375,15 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
         written = wh.execute(query("load/merge_customer_xref.sql"), {"run_id": ctx.run_id}).rowcount
 
         # Everyone in the touched email groups, plus the touched customers themselves.
+        # Two semi-joins, not `IN (...) OR IN (...)`: an OR of subqueries becomes a per-row
+        # subplan, quadratic once the batch outgrows work_mem (it stalled a 2M-line load).
+        wh.execute("ANALYZE tmp_emails")
+        wh.execute("ANALYZE tmp_customers")
         members = pg_io.read_frame(wh, sql.SQL(
-            "SELECT {} FROM core.customer_xref WHERE email IN (SELECT email FROM tmp_emails) "
-            "OR customer_id IN (SELECT customer_id FROM tmp_customers) ORDER BY customer_id").format(
-            sql.SQL(", ").join(map(sql.Identifier, XREF_TYPES))), None, XREF_TYPES)
+            "SELECT {columns} FROM core.customer_xref WHERE email IN (SELECT email FROM tmp_emails) "
+            "UNION SELECT {columns} FROM core.customer_xref WHERE customer_id IN (SELECT customer_id FROM tmp_customers) "
+            "ORDER BY customer_id").format(
+            columns=sql.SQL(", ").join(map(sql.Identifier, XREF_TYPES))), None, XREF_TYPES)
         members["canonical_customer_id"] = transforms.assign_canonical(members)
         _temp_table(wh, "tmp_canonical", {"customer_id": "bigint", "canonical_customer_id": "bigint"})
         pg_io.write_frame(wh, "tmp_canonical", members[["customer_id", "canonical_customer_id"]])
