@@ -126,7 +126,7 @@ Where the data is
   warehouse      {warehouse_uri}   (schemas staging, core, marts, audit)
   psql           psql {warehouse_uri}
   server files   {embedded_pg.data_dir()}   (stop it with `make pg-stop`)
-  Airflow UI     `make airflow`, then http://localhost:8080 (user admin, password admin)
+  Airflow UI     `make airflow`, then http://localhost:8080 (user admin; it prints the password)
 Total {time.monotonic() - started:.0f} s. Files under {LOCAL_DIR}.""")
     return 0
 
