@@ -430,8 +430,8 @@ def generate_customers(rng: np.random.Generator, n: int, start: int, end: int) -
     })
 
 
-def _order_skeleton(rng: np.random.Generator, customers: pd.DataFrame, start: int, end: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _order_skeleton(rng: np.random.Generator, customers: pd.DataFrame, start: int, end: int,
+                    order_rate: float = MONTHLY_ORDER_RATE) -> tuple[np.ndarray, np.ndarray]:
     """(customer_id, created_at epoch) of every historical order, sorted by time."""
     created = _secs(customers["created_at"])
     deleted = customers["deleted_at"].to_numpy().astype("datetime64[s]")
@@ -440,7 +440,7 @@ def _order_skeleton(rng: np.random.Generator, customers: pd.DataFrame, start: in
     span = np.minimum(stop, end) - lo
     n = len(created)
     buyer = (rng.random(n) >= PROSPECT_RATE) & (span > 3600)
-    rate = rng.gamma(ORDER_RATE_GAMMA_SHAPE, MONTHLY_ORDER_RATE / ORDER_RATE_GAMMA_SHAPE, size=n)
+    rate = rng.gamma(ORDER_RATE_GAMMA_SHAPE, order_rate / ORDER_RATE_GAMMA_SHAPE, size=n)
     months = np.maximum(span, 0) / (30.44 * DAY)
     counts = np.where(buyer, 1 + rng.poisson(rate * months), 0)
     cust_rep = np.repeat(customers["customer_id"].to_numpy(), counts)
@@ -536,10 +536,11 @@ def _product_weights(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def iter_orders(seed: int, customers: pd.DataFrame, products: pd.DataFrame, start: int, end: int,
-                chunk: int = ORDER_CHUNK) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+                chunk: int = ORDER_CHUNK, order_rate: float = MONTHLY_ORDER_RATE
+                ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Historical orders and lines in chunks of ``chunk`` orders (ids follow order time)."""
     rng = np.random.default_rng([seed, 2])
-    cust, created = _order_skeleton(rng, customers, start, end)
+    cust, created = _order_skeleton(rng, customers, start, end, order_rate)
     pid = products["product_id"].to_numpy()
     cents = np.rint(products["list_price"].to_numpy() * 100).astype(np.int64)
     weights = _product_weights(len(pid), rng)
@@ -644,8 +645,11 @@ _PG_TYPES = {"int": sql.SQL("bigint"), "text": sql.SQL("text"), "bool": sql.SQL(
 
 # =========================================================================== init
 def init(uri: str, *, customers: int = 20_000, seed: int = 42, end_date: dt.date, months: int = 13,
-         progress: bool = True) -> dict[str, int]:
-    """(Re)create schema crm with ``months`` months of history ending before ``end_date`` 00:00 UTC."""
+         progress: bool = True, order_rate: float = MONTHLY_ORDER_RATE) -> dict[str, int]:
+    """(Re)create schema crm with ``months`` months of history ending before ``end_date`` 00:00 UTC.
+
+    ``order_rate``: mean orders per month of an ordering customer (fewer orders per customer
+    for the same volume means more customers)."""
     start, end = window(end_date, months)
     products = generate_products(np.random.default_rng([seed, 0]), start, end)
     cust = generate_customers(np.random.default_rng([seed, 1]), customers, start, end)
@@ -660,7 +664,7 @@ def init(uri: str, *, customers: int = 20_000, seed: int = 42, end_date: dt.date
         bar.update(len(products))
         counts["customers"] = _copy_frame(cur, "crm.customers", cust)
         bar.update(len(cust))
-        for orders, items in iter_orders(seed, cust, products, start, end):
+        for orders, items in iter_orders(seed, cust, products, start, end, order_rate=order_rate):
             counts["orders"] += _copy_frame(cur, "crm.orders", orders)
             counts["order_items"] += _copy_frame(cur, "crm.order_items", items)
             bar.total += len(orders)
@@ -711,8 +715,9 @@ def _in_day(rng: np.random.Generator, d0: int, n: int) -> np.ndarray:
     return d0 + rng.integers(0, DAY, n)
 
 
-def tick(uri: str, *, day: dt.date, seed: int = 42) -> dict[str, int]:
-    """Write one business day of inserts/updates, all stamped inside [day, day+1) UTC."""
+def tick(uri: str, *, day: dt.date, seed: int = 42, order_rate: float = MONTHLY_ORDER_RATE) -> dict[str, int]:
+    """Write one business day of inserts/updates, all stamped inside [day, day+1) UTC
+    (``order_rate`` as for init)."""
     rng = np.random.default_rng([seed, day.toordinal()])
     d0 = _epoch(day)
     d1 = d0 + DAY
@@ -780,7 +785,7 @@ def tick(uri: str, *, day: dt.date, seed: int = 42) -> dict[str, int]:
         next_cust += n_new
 
         # ---- 3. new orders: existing customers, some of today's new ones, ~1 % late customers
-        expected_orders = DAILY_ORDER_RATE * n_active
+        expected_orders = DAILY_ORDER_RATE * order_rate / MONTHLY_ORDER_RATE * n_active
         n_orders = int(rng.poisson(expected_orders))
         n_orphan = int(rng.binomial(n_orders, LATE_CUSTOMER_RATE))
         same_day = np.flatnonzero(rng.random(n_new) < NEW_CUSTOMER_SAME_DAY_ORDER_RATE)
@@ -974,16 +979,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_init.add_argument("--end-date", type=_date, required=True)
     p_init.add_argument("--months", type=int, default=13)
     p_init.add_argument("--no-progress", action="store_true")
+    p_init.add_argument("--order-rate", type=float, default=MONTHLY_ORDER_RATE,
+                        help="mean orders per month of an ordering customer")
     p_tick = sub.add_parser("tick", help="write one business day of changes")
     p_tick.add_argument("--uri", required=True)
     p_tick.add_argument("--day", type=_date, required=True)
     p_tick.add_argument("--seed", type=int, default=42)
+    p_tick.add_argument("--order-rate", type=float, default=MONTHLY_ORDER_RATE)
     args = parser.parse_args(argv)
     if args.command == "init":
         out = init(args.uri, customers=args.customers, seed=args.seed, end_date=args.end_date,
-                   months=args.months, progress=not args.no_progress)
+                   months=args.months, progress=not args.no_progress, order_rate=args.order_rate)
     else:
-        out = tick(args.uri, day=args.day, seed=args.seed)
+        out = tick(args.uri, day=args.day, seed=args.seed, order_rate=args.order_rate)
     print(json.dumps(out))
     return 0
 

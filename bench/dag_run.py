@@ -1,0 +1,124 @@
+"""The nightly ETL at scale as Airflow runs it: crm_nightly on the real scheduler.
+
+`python -m bench.dag_run` builds a seeded world, starts the Airflow components as local
+processes (api-server, scheduler with LocalExecutor, dag-processor, triggerer; metadata in
+PostgreSQL), triggers the full-load night and then nightly incrementals through the REST API,
+and reads every task instance back. It reports, per run:
+
+- DAG time: first task start to last task end (what the full-load target counts);
+- task time: the sum of the task instances' durations (what the incremental target counts);
+- each task's duration as Airflow recorded it.
+
+Results go to bench/results_dag.json (make bench adds them to docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.run import CUSTOMERS_PER_SCALE, ORDER_RATE, generator
+from include.crm_etl import airflow_processes, embedded_pg
+from include.crm_etl.config import SOURCE_POOL, SOURCE_POOL_SLOTS
+
+REPO = Path(__file__).resolve().parents[1]
+USER, PASSWORD = "bench", "Bench-pw-1"
+
+
+def _wait(what: str, check, timeout: float, every: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(every)
+    return result
+
+
+def _ts(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def run_night(client: httpx.Client, day: dt.date, label: str) -> dict:
+    """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
+    response = client.post("/api/v2/dags/crm_nightly/dagRuns",
+                           json={"logical_date": f"{day + dt.timedelta(days=1)}T02:00:00Z", "conf": {}})
+    response.raise_for_status()
+    run_id = response.json()["dag_run_id"]
+
+    def done():
+        state = client.get(f"/api/v2/dags/crm_nightly/dagRuns/{run_id}").json()["state"]
+        return state in ("success", "failed") and state
+
+    state = _wait(f"run {run_id}", done, timeout=3600)
+    tis = client.get(f"/api/v2/dags/crm_nightly/dagRuns/{run_id}/taskInstances",
+                     params={"limit": 100}).json()["task_instances"]
+    ran = [t for t in tis if t["start_date"] and t["end_date"] and t["state"] == "success"]
+    tasks = sorted(({"task": t["task_id"].split(".")[-1], "seconds": round(t["duration"], 2),
+                     "start": t["start_date"], "end": t["end_date"], "try": t["try_number"]} for t in ran),
+                   key=lambda t: t["start"])
+    first = min(_ts(t["start"]) for t in tasks)
+    last = max(_ts(t["end"]) for t in tasks)
+    return {"scenario": label, "business_day": str(day), "state": state, "run_id": run_id,
+            "dag_seconds": round((last - first).total_seconds(), 2),
+            "task_seconds": round(sum(t["seconds"] for t in tasks), 2), "tasks": tasks}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=CUSTOMERS_PER_SCALE)
+    parser.add_argument("--db-prefix", default="benchdag")
+    parser.add_argument("--nights", type=int, default=2, help="nightly incrementals after the full load")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results_dag.json")
+    args = parser.parse_args(argv)
+
+    embedded_pg.start()
+    first = dt.date(2026, 10, 1)
+    crm_db, wh_db, meta_db = (f"{args.db_prefix}_{n}" for n in ("crm", "warehouse", "meta"))
+    rate = ("--order-rate", str(ORDER_RATE))
+    source = embedded_pg.ensure_database(crm_db, recreate=True)
+    world = generator("init", "--uri", source, "--customers", str(args.customers), "--seed", "3",
+                       "--end-date", first.isoformat(), "--no-progress", *rate)
+    embedded_pg.ensure_database(wh_db, recreate=True)
+    embedded_pg.ensure_database(meta_db, recreate=True)
+
+    home = REPO / ".local" / "bench" / "airflow"
+    env = airflow_processes.stack_env(
+        home, metadata_uri=embedded_pg.base_uri(meta_db), warehouse_url=embedded_pg.base_uri(wh_db),
+        source_url=embedded_pg.base_uri(crm_db), users={USER: ("admin", PASSWORD)},
+        extra={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False", "ETL_TASK_RETRIES": "0"})
+    airflow_processes.migrate(env)
+    subprocess.run([sys.executable, "-m", "airflow", "pools", "set", SOURCE_POOL, str(SOURCE_POOL_SLOTS),
+                    "CRM source"], env=env, check=True, capture_output=True)
+    scenarios = []
+    with airflow_processes.native_stack(env, home / "logs") as base:
+        client = httpx.Client(base_url=base, timeout=30)
+        client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
+        _wait("crm_nightly parsed", lambda: client.get("/api/v2/dags/crm_nightly").status_code == 200, 300)
+        client.patch("/api/v2/dags/crm_nightly", json={"is_paused": False}).raise_for_status()
+        scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load"))
+        for n in range(args.nights):
+            day = first + dt.timedelta(days=n)
+            generator("tick", "--uri", embedded_pg.base_uri(crm_db), "--day", day.isoformat(), "--seed", "3", *rate)
+            scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}"))
+    result = {"date": dt.date.today().isoformat(), "command": "python -m bench.dag_run " + " ".join(sys.argv[1:]),
+              "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+              "world": world, "scenarios": scenarios}
+    args.out.write_text(json.dumps(result, indent=2))
+    for s in scenarios:
+        print(f"\n{s['scenario']} ({s['state']}): DAG time {s['dag_seconds']} s, task time {s['task_seconds']} s")
+        for t in s["tasks"]:
+            print(f"  {t['task']:<24}{t['seconds']:>8} s")
+    return 0 if all(s["state"] == "success" for s in scenarios) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
