@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from include.crm_etl import demo_crm
+from include.crm_etl.sql_files import query
 from tests.integration.reference_marts import (
     SEGMENT_MAP,
     expected_daily_sales,
@@ -74,7 +75,7 @@ def test_marts_match_an_independent_pandas_computation_every_night(world):
     dates = frame(world, "SELECT DISTINCT as_of_date FROM marts.customer_segments ORDER BY 1")
     assert list(dates.as_of_date) == NIGHTS
     checks = frame(world, "SELECT \"check\", status FROM audit.data_quality_log WHERE \"check\" LIKE 'marts.%'")
-    assert set(checks.status) <= {"pass", "warn"} and len(checks) == 5 * len(NIGHTS)
+    assert set(checks.status) <= {"pass", "warn"} and len(checks) == 6 * len(NIGHTS)
 
 
 def test_marts_follow_a_non_utc_business_timezone(world, monkeypatch):
@@ -246,3 +247,74 @@ def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypat
                       "WHERE r.business_date = %s AND d.\"check\" = 'marts.customer_segments.unique_customer'",
                       (NIGHTS[1],))
     assert logged == [("fail",)]
+
+
+def _daily_sales(world, through: dt.date, *, restated_from_scratch: bool) -> list[tuple]:
+    """marts.daily_sales up to `through`, as published, or as a restatement of every day would
+    make it (computed in a transaction that is rolled back)."""
+    select = ("SELECT sale_date, country_code, channel, orders, items, net_revenue, customers "
+              "FROM marts.daily_sales WHERE sale_date <= %s ORDER BY 1, 2, 3")
+    if not restated_from_scratch:
+        return world.wh(select, (through,))
+    with psycopg.connect(world.warehouse_uri) as conn:
+        conn.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %s", (through,))
+        conn.execute(query("marts/build_daily_sales.sql"), {"as_of_date": through, "business_tz": "UTC",
+                                                             "restate_all": True, "days": []})
+        rows = conn.execute(select, (through,)).fetchall()
+        conn.rollback()
+    return rows
+
+
+def test_daily_sales_restates_only_the_changed_days_and_equals_restating_every_day(world):
+    """Each kind of change that moves an old day's sales, caught by the change-capture
+    triggers: the night restates a few days, and the table equals a restatement of all."""
+    day1, day2, day3 = NIGHTS
+    world.add_customer(920001, at(day1, 6), email="same.person@example.com", country="AT")
+    world.add_customer(920002, at(day1, 6), email="other@example.com", country="FR")
+    world.add_order(9200011, 920001, at(day1, 9), lines=((1, 2, 10.00),))
+    world.add_order(9200021, 920002, at(day1, 11), lines=((2, 1, 30.00),))
+    world.add_order(9200022, 920002, at(day1, 12), lines=((3, 1, 15.00),))
+    world.night(day1)
+    world.night(day2)
+    assert _daily_sales(world, day2, restated_from_scratch=False) == \
+        _daily_sales(world, day2, restated_from_scratch=True)
+
+    changed = at(day3, 8)
+    # items change, amount stays (2 x 10.00 -> 4 x 5.00): only fact_orders.items moves
+    world.src("UPDATE crm.order_items SET quantity = 4, unit_price = 5.00, updated_at = %s "
+              "WHERE order_item_id = 92000110", (changed,))
+    # an order moves to another day (both days change)
+    world.src("UPDATE crm.orders SET order_ts = order_ts - interval '20 days', updated_at = %s "
+              "WHERE order_id = 9200022", (changed,))
+    # two rows become one person (distinct customers of day1 change): same email
+    world.src("UPDATE crm.customers SET email = 'Same.Person@example.com ', updated_at = %s "
+              "WHERE customer_id = 920002", (changed,))
+    # a refund of an old order
+    old_order = world.src("SELECT order_id FROM crm.orders WHERE status = 'delivered' "
+                          "AND order_ts < %s ORDER BY order_id LIMIT 1", (at(day1, 0) - dt.timedelta(days=60),))[0][0]
+    world.src("UPDATE crm.orders SET status = 'refunded', updated_at = %s WHERE order_id = %s", (changed, old_order))
+    world.night(day3)
+
+    counts = world.wh("SELECT table_counts -> 'marts' FROM audit.etl_run_log WHERE business_date = %s", (day3,))[0][0]
+    all_days = world.wh("SELECT count(DISTINCT sale_date) FROM marts.daily_sales")[0][0]
+    assert 0 < counts["daily_sales_days_restated"] < all_days / 4
+    assert _daily_sales(world, day3, restated_from_scratch=False) == \
+        _daily_sales(world, day3, restated_from_scratch=True)
+    # each change reached the mart
+    assert world.wh("SELECT items FROM core.fact_orders WHERE order_id = 9200011") == [(4,)]
+    day1_customers = world.wh("SELECT sum(customers) FROM marts.daily_sales WHERE sale_date = %s "
+                              "AND country_code IN ('AT', 'FR')", (day1,))[0][0]
+    assert day1_customers == 1  # one person's orders on day1 after the merge (the other order moved)
+    assert not world.wh("SELECT 1 FROM audit.stale_sale_dates WHERE utc_date < %s", (day3,))
+
+
+def test_a_changed_mart_definition_restates_every_day_once(world, monkeypatch):
+    world.night(NIGHTS[0])
+    world.night(NIGHTS[1])
+    counts = world.wh("SELECT business_date, table_counts -> 'marts' -> 'daily_sales_days_restated' "
+                      "FROM audit.etl_run_log ORDER BY 1")
+    assert counts[0][1] == "all" and counts[1][1] != "all"
+    world.wh("UPDATE audit.ddl_version SET fingerprint = 'an older release'")
+    world.night(NIGHTS[2])
+    assert world.wh("SELECT table_counts -> 'marts' -> 'daily_sales_days_restated' FROM audit.etl_run_log "
+                    "WHERE business_date = %s", (NIGHTS[2],)) == [("all",)]

@@ -114,6 +114,13 @@ CREATE TABLE IF NOT EXISTS core.fact_order_lines (
 );
 CREATE INDEX IF NOT EXISTS fact_order_lines_order_idx ON core.fact_order_lines (order_id);
 
+-- Units of the order's valid lines (sum of quantity), kept with the amounts by
+-- load/update_order_amounts.sql; added after the first release, filled once from the lines.
+ALTER TABLE core.fact_orders ADD COLUMN IF NOT EXISTS items integer NOT NULL DEFAULT 0;
+UPDATE core.fact_orders o SET items = s.items
+FROM (SELECT order_id, sum(quantity)::integer AS items FROM core.fact_order_lines GROUP BY order_id) s
+WHERE o.order_id = s.order_id AND o.items <> s.items;
+
 -- Calendar rows for every date an order can carry (validation keeps order_ts >= 2000-01-01).
 INSERT INTO core.dim_date
 SELECT to_char(d, 'YYYYMMDD')::int, d::date,

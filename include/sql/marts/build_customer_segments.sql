@@ -3,38 +3,37 @@
 -- Runs in one transaction with the DELETE of the same as_of_date (atomic publish).
 INSERT INTO marts.customer_segments
     (as_of_date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment)
-WITH bounds AS (
-    SELECT %(as_of_date)s::date AS as_of_date,
-           ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s) AS cutoff,
-           ((%(as_of_date)s::date + 1 - 365)::timestamp AT TIME ZONE %(business_tz)s) AS window_start
-),
--- Canonical customers created before the cutoff and not soft-deleted at it. Inferred members
--- are not in customer_xref, so a customer never seen in the source has no row.
-population AS (
-    SELECT x.customer_id
-    FROM core.customer_xref x, bounds b
-    WHERE x.customer_id = x.canonical_customer_id
-      AND x.created_at < b.cutoff
-      AND (x.deleted_at IS NULL OR x.deleted_at >= b.cutoff)
-),
--- Qualifying orders: paid, shipped or delivered, placed before the cutoff, counted for the
+-- Qualifying orders (paid, shipped or delivered, placed before the cutoff) summed per
 -- canonical customer of their customer_id. Value = valid lines - discount (net_amount).
-qualifying AS (
-    SELECT x.canonical_customer_id AS customer_id, f.order_ts, f.net_amount
+-- cutoff = D+1 00:00 in the business timezone; window = [cutoff - 365 days, cutoff).
+WITH ordered AS (
+    SELECT x.canonical_customer_id AS customer_id,
+           max(f.order_ts) AS last_order_ts,
+           count(*) FILTER (
+               WHERE f.order_ts >= ((%(as_of_date)s::date + 1 - 365)::timestamp AT TIME ZONE %(business_tz)s)
+           ) AS frequency,
+           sum(f.net_amount) FILTER (
+               WHERE f.order_ts >= ((%(as_of_date)s::date + 1 - 365)::timestamp AT TIME ZONE %(business_tz)s)
+           ) AS monetary
     FROM core.fact_orders f
     JOIN core.customer_xref x ON x.customer_id = f.customer_id
-    CROSS JOIN bounds b
-    WHERE f.status IN ('paid', 'shipped', 'delivered') AND f.order_ts < b.cutoff
+    WHERE f.status IN ('paid', 'shipped', 'delivered')
+      AND f.order_ts < ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s)
+    GROUP BY x.canonical_customer_id
 ),
+-- The population: canonical customers created before the cutoff and not soft-deleted at it.
+-- Inferred members are not in customer_xref, so a customer never seen in the source has no row.
 rfm AS (
-    SELECT p.customer_id,
-           b.as_of_date - max((q.order_ts AT TIME ZONE %(business_tz)s)::date) AS recency_days,
-           count(q.order_ts) FILTER (WHERE q.order_ts >= b.window_start)::integer AS frequency,
-           coalesce(sum(q.net_amount) FILTER (WHERE q.order_ts >= b.window_start), 0)::numeric(14, 2) AS monetary
-    FROM population p
-    CROSS JOIN bounds b
-    LEFT JOIN qualifying q ON q.customer_id = p.customer_id
-    GROUP BY p.customer_id, b.as_of_date
+    SELECT x.customer_id,
+           %(as_of_date)s::date - (o.last_order_ts AT TIME ZONE %(business_tz)s)::date AS recency_days,
+           coalesce(o.frequency, 0)::integer AS frequency,
+           coalesce(o.monetary, 0)::numeric(14, 2) AS monetary
+    FROM core.customer_xref x
+    LEFT JOIN ordered o ON o.customer_id = x.customer_id
+    WHERE x.customer_id = x.canonical_customer_id
+      AND x.created_at < ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s)
+      AND (x.deleted_at IS NULL
+           OR x.deleted_at >= ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s))
 ),
 -- Competition ranks (1 = lowest, ties share the lowest rank) among customers with frequency >= 1.
 ranked AS (
