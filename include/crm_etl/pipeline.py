@@ -12,11 +12,11 @@ task is a new process, and bootstrap, extract, check_marts and finish need none 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -200,12 +200,32 @@ def _check_volume(wh: psycopg.Connection, ctx: RunContext, table: SourceTable, r
         log.warning("crm.%s: %s rows changed in the interval, expected about %s", table.name, rows, expected)
 
 
-def read_batch(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> pd.DataFrame:
-    """The run's staged rows of `table`, indexed by staging_row."""
-    select = sql.SQL("SELECT staging_row, {} FROM {} WHERE run_id = %(run_id)s ORDER BY staging_row").format(
-        sql.SQL(", ").join(map(sql.Identifier, table.columns)), sql.Identifier("staging", table.name))
-    frame = pg_io.read_frame(wh, select, {"run_id": ctx.run_id}, {"staging_row": "bigint", **table.types})
-    return frame.set_index(frame["staging_row"].astype("int64")).drop(columns="staging_row")
+CHUNK_ROWS = 200_000  # staged rows per frame: a task's memory stays flat however large the batch
+
+
+def read_batches(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, *, valid_only: bool = False,
+                 chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The run's staged rows of `table`, chunk by chunk in staging_row order (keyset paging on
+    the (run_id, staging_row) index), each chunk indexed by staging_row. valid_only leaves out
+    the rows validate rejected."""
+    limit = chunk_rows or CHUNK_ROWS
+    select = sql.SQL(
+        "SELECT s.staging_row, {columns} FROM {staging} s WHERE s.run_id = %(run_id)s AND s.staging_row > %(after)s "
+        "{valid} ORDER BY s.staging_row LIMIT %(limit)s").format(
+        columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in table.columns),
+        staging=sql.Identifier("staging", table.name),
+        valid=sql.SQL("AND NOT EXISTS (SELECT 1 FROM staging.rejects r WHERE r.run_id = s.run_id "
+                      "AND r.source_table = %(table)s AND r.staging_row = s.staging_row)") if valid_only else sql.SQL(""))
+    after = -(2**63)
+    while True:
+        frame = pg_io.read_frame(wh, select, {"run_id": ctx.run_id, "after": after, "limit": limit, "table": table.name},
+                                 {"staging_row": "bigint", **table.types})
+        if frame.empty:
+            return
+        after = int(frame["staging_row"].iloc[-1])
+        yield frame.set_index(frame["staging_row"].astype("int64")).drop(columns="staging_row")
+        if len(frame) < limit:
+            return
 
 
 # ----------------------------------------------------------------------------- validate
@@ -222,34 +242,35 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
     """
     import pandas as pd
 
-    from include.crm_etl.validation import find_rejects, quality_gates
+    from include.crm_etl.validation import Tally, find_rejects, quality_gates, tally
 
-    batch = read_batch(wh, table, ctx)
-    rejects = find_rejects(table, batch, ctx.interval_end)
     # Rows without updated_at come back every night (no window can exclude them); once they
     # sit in quarantine they no longer count against the gates.
     known = {r[0] for r in wh.execute(
         "SELECT source_id FROM audit.quarantine WHERE source_table = %s AND released_at IS NULL "
         "AND source_updated_at IS NULL AND source_id IS NOT NULL", (table.name,))}
-    known_rows = batch.index[batch["updated_at"].isna() & batch[table.primary_key].isin(known)]
-    gates = quality_gates(table, batch.drop(index=known_rows),
-                          int((~rejects["row"].isin(known_rows)).sum()))
+    counts, rows, rejected = Tally(), 0, 0
     with wh.transaction():
         wh.execute("DELETE FROM staging.rejects WHERE run_id = %s AND source_table = %s",
                    (ctx.run_id, table.name))
-        if not rejects.empty:
-            wh.execute("CREATE TEMP TABLE tmp_reject_rows (staging_row bigint, source_id bigint, "
-                       "source_updated_at timestamptz, reasons text) ON COMMIT DROP")
+        wh.execute("CREATE TEMP TABLE tmp_reject_rows (staging_row bigint, source_id bigint, "
+                   "source_updated_at timestamptz, reasons text) ON COMMIT DROP")
+        for batch in read_batches(wh, table, ctx):
+            rejects = find_rejects(table, batch, ctx.interval_end)
+            known_rows = batch.index[batch["updated_at"].isna() & batch[table.primary_key].isin(known)]
+            counts += tally(table, batch.drop(index=known_rows), int((~rejects["row"].isin(known_rows)).sum()))
+            rows, rejected = rows + len(batch), rejected + len(rejects)
             pg_io.write_frame(wh, "tmp_reject_rows", pd.DataFrame({
                 "staging_row": rejects["row"],
                 "source_id": rejects["source_id"],
                 "source_updated_at": rejects["source_updated_at"],
                 "reasons": [_pg_array(r) for r in rejects["reasons"]],
             }))
-            wh.execute("INSERT INTO staging.rejects (run_id, source_table, staging_row, source_id, "
-                       "source_updated_at, reasons) "
-                       "SELECT %s, %s, staging_row, source_id, source_updated_at, reasons::text[] FROM tmp_reject_rows",
-                       (ctx.run_id, table.name))
+        wh.execute("INSERT INTO staging.rejects (run_id, source_table, staging_row, source_id, "
+                   "source_updated_at, reasons) "
+                   "SELECT %s, %s, staging_row, source_id, source_updated_at, reasons::text[] FROM tmp_reject_rows",
+                   (ctx.run_id, table.name))
+        gates = quality_gates(table, counts)
         wh.execute("DELETE FROM audit.data_quality_log WHERE run_id = %s AND \"check\" = ANY(%s)",
                    (ctx.run_id, [g.check for g in gates]))
         for gate in gates:
@@ -259,23 +280,16 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
                 (ctx.run_id, gate.check, "pass" if gate.passed else "fail", f"{gate.observed:.4f}",
                  (">= " if gate.check.endswith("completeness") else "<= ") + f"{gate.threshold:.2f}"),
             )
-        counts = {"validated": len(batch), "rejected": len(rejects)}
-        _record_counts(wh, ctx, table.name, counts)
+        result = {"validated": rows, "rejected": rejected}
+        _record_counts(wh, ctx, table.name, result)
     failed = [g for g in gates if not g.passed]
     if failed:
         detail = "; ".join(f"{g.check} = {g.observed:.2%} (limit {g.threshold:.0%})" for g in failed)
-        raise QualityGateError(f"crm.{table.name} batch of {len(batch)} rows failed quality gates: {detail}")
-    return counts
+        raise QualityGateError(f"crm.{table.name} batch of {rows} rows failed quality gates: {detail}")
+    return result
 
 
 # ----------------------------------------------------------------------------- load
-
-def _valid_rows(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> pd.DataFrame:
-    batch = read_batch(wh, table, ctx)
-    rejected = wh.execute("SELECT staging_row FROM staging.rejects WHERE run_id = %s AND source_table = %s",
-                          (ctx.run_id, table.name)).fetchall()
-    return batch.drop(index=[r[0] for r in rejected]).reset_index(drop=True)
-
 
 def _temp_table(wh: psycopg.Connection, name: str, columns: dict[str, str]) -> None:
     wh.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
@@ -283,10 +297,14 @@ def _temp_table(wh: psycopg.Connection, name: str, columns: dict[str, str]) -> N
         sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items())))
 
 
-def _fill(wh: psycopg.Connection, name: str, frame: pd.DataFrame) -> None:
-    """COPY a frame into a temp table and give the planner its statistics."""
-    pg_io.write_frame(wh, name, frame)
-    wh.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
+def _fill_valid(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, columns: dict[str, str],
+                transform: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """The batch's valid rows, transformed chunk by chunk (every transform is row by row), in
+    a new temp table tmp_valid with its planner statistics."""
+    _temp_table(wh, "tmp_valid", columns)
+    for batch in read_batches(wh, table, ctx, valid_only=True):
+        pg_io.write_frame(wh, "tmp_valid", transform(batch.reset_index(drop=True))[list(columns)])
+    wh.execute("ANALYZE tmp_valid")
 
 
 def _quarantine(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> int:
@@ -338,12 +356,10 @@ def load_products(wh: psycopg.Connection, ctx: RunContext) -> dict:
     from include.crm_etl import transforms
 
     table = PRODUCTS
-    frame = transforms.transform_products(_valid_rows(wh, table, ctx))
     with wh.transaction():
         _lock(wh, "load.products")
         quarantined = _quarantine(wh, table, ctx)
-        _temp_table(wh, "tmp_valid", TMP_PRODUCTS)
-        _fill(wh, "tmp_valid", frame[list(TMP_PRODUCTS)])
+        _fill_valid(wh, table, ctx, TMP_PRODUCTS, transforms.transform_products)
         released = _release(wh, table)
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         written = wh.execute(query("load/merge_dim_product.sql"), {"run_id": ctx.run_id}).rowcount
@@ -372,15 +388,13 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
     from include.crm_etl import transforms
 
     table = CUSTOMERS
-    frame = transforms.normalize_customers(_valid_rows(wh, table, ctx))
     with wh.transaction():
         _lock(wh, "load.customers")
         # Customers whose person may change: this batch's, good or bad, and their old groups.
         _temp_table(wh, "tmp_customers", {"customer_id": "bigint"})
         _temp_table(wh, "tmp_emails", {"email": "text"})
         quarantined = _quarantine(wh, table, ctx)
-        _temp_table(wh, "tmp_valid", TMP_CUSTOMERS)
-        _fill(wh, "tmp_valid", frame[list(TMP_CUSTOMERS)])
+        _fill_valid(wh, table, ctx, TMP_CUSTOMERS, transforms.normalize_customers)
         released = _release(wh, table)
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         wh.execute("INSERT INTO tmp_customers SELECT customer_id FROM tmp_valid "
@@ -480,7 +494,7 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
     from include.crm_etl import transforms
 
     table = ORDERS
-    frame = transforms.transform_orders(_valid_rows(wh, table, ctx), settings().business_tz)
+    business_tz = settings().business_tz
     with wh.transaction():
         _lock(wh, "load.orders")
         quarantined = _quarantine(wh, table, ctx)
@@ -488,8 +502,7 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
         # Orders whose lines must be re-keyed and re-valued: this batch, good or bad.
         wh.execute("INSERT INTO tmp_orders SELECT source_id FROM tmp_rejects WHERE source_id IS NOT NULL")
         _remove_replaced(wh, "core.fact_orders", "order_id")
-        _temp_table(wh, "tmp_valid", TMP_ORDERS)
-        _fill(wh, "tmp_valid", frame[list(TMP_ORDERS)])
+        _fill_valid(wh, table, ctx, TMP_ORDERS, lambda batch: transforms.transform_orders(batch, business_tz))
         released = _release(wh, table)
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid")
@@ -531,7 +544,6 @@ def load_order_items(wh: psycopg.Connection, ctx: RunContext) -> dict:
     from include.crm_etl import transforms
 
     table = ORDER_ITEMS
-    frame = transforms.transform_order_lines(_valid_rows(wh, table, ctx))
     with wh.transaction():
         _lock(wh, "load.order_items")
         quarantined = _quarantine(wh, table, ctx)
@@ -540,8 +552,7 @@ def load_order_items(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM core.fact_order_lines "
                    "WHERE order_item_id IN (SELECT source_id FROM tmp_rejects)")
         _remove_replaced(wh, "core.fact_order_lines", "order_item_id")
-        _temp_table(wh, "tmp_valid", TMP_LINES)
-        _fill(wh, "tmp_valid", frame[list(TMP_LINES)])
+        _fill_valid(wh, table, ctx, TMP_LINES, transforms.transform_order_lines)
         released = _release(wh, table)
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid UNION "
@@ -639,24 +650,14 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
 
 def _restate_daily_sales(wh: psycopg.Connection, params: dict) -> tuple[int, int | str]:
     """Sales of every date <= D, as restated from the current warehouse: only the days whose
-    inputs changed since they were last built (audit.stale_sale_dates, written by triggers on
-    the facts and customers) are computed again. Returns (rows written, days restated or "all")."""
-    day = params["as_of_date"]
-    notes = [r[0] for r in wh.execute("SELECT DISTINCT utc_date FROM audit.stale_sale_dates").fetchall()]
-    restate_all = None in notes
-    # a note's UTC date is a business date within one day of it, whatever the time zone
-    nearby = {d + dt.timedelta(days=k) for d in notes if d is not None and d <= day + dt.timedelta(days=1)
-              for k in (-1, 0, 1)}
-    days = sorted(d for d in nearby if d <= day)
+    inputs changed since they were last built (audit.stale_sales, noted by triggers on the
+    facts and customers) are computed again. Returns (rows written, days restated or "all")."""
+    restate_all, days = wh.execute(query("marts/select_stale_sale_days.sql"), params).fetchone()
     restate = {**params, "restate_all": restate_all, "days": days}
     wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s "
                "AND (%(restate_all)s OR sale_date = ANY(%(days)s::date[]))", restate)
     rows = wh.execute(query("marts/build_daily_sales.sql"), restate).rowcount if restate_all or days else 0
-    # Notes are covered once all their days are <= D. The full-restatement note goes once no
-    # later day exists (a backfill of an old night leaves it for the nights after).
-    wh.execute("DELETE FROM audit.stale_sale_dates WHERE utc_date < %(as_of_date)s "
-               "OR (utc_date IS NULL AND NOT EXISTS (SELECT 1 FROM marts.daily_sales WHERE sale_date > %(as_of_date)s))",
-               params)
+    wh.execute(query("marts/delete_covered_stale_sales.sql"), params)
     return rows, "all" if restate_all else len(days)
 
 

@@ -195,12 +195,30 @@ class GateResult:
     threshold: float
 
 
-def quality_gates(table: SourceTable, batch: pd.DataFrame, rejected_rows: int) -> list[GateResult]:
+@dataclass(frozen=True)
+class Tally:
+    """What the gates need of a batch, summed chunk by chunk (a batch is validated in chunks
+    so that memory stays flat whatever its size)."""
+
+    rows: int = 0
+    complete_rows: int = 0  # rows whose key fields are all present
+    rejected_rows: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.rows + other.rows, self.complete_rows + other.complete_rows,
+                     self.rejected_rows + other.rejected_rows)
+
+
+def tally(table: SourceTable, batch: pd.DataFrame, rejected_rows: int) -> Tally:
+    return Tally(len(batch), int(batch[list(table.key_fields)].notna().all(axis=1).sum()), rejected_rows)
+
+
+def quality_gates(table: SourceTable, counts: Tally) -> list[GateResult]:
     """Key-field completeness must be >= 95% and the quarantined share <= 5% of the batch."""
-    if batch.empty:
+    if counts.rows == 0:
         return []
-    complete = batch[list(table.key_fields)].notna().all(axis=1).mean()
-    share = rejected_rows / len(batch)
+    complete = counts.complete_rows / counts.rows
+    share = counts.rejected_rows / counts.rows
     return [
         GateResult(f"{table.name}.key_completeness", complete >= MIN_KEY_COMPLETENESS,
                    float(complete), MIN_KEY_COMPLETENESS),

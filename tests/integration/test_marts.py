@@ -317,7 +317,7 @@ def test_daily_sales_restates_only_the_changed_days_and_equals_restating_every_d
     assert world.wh("SELECT items FROM core.fact_orders WHERE order_id = 9200011") == [(4,)]
     assert persons_on(50) == persons_before - 1
     assert (orders_on(60, "ZZ"), orders_on(60, "NL")) == (unknown_before - 1, nl_before + 1)
-    assert not world.wh("SELECT 1 FROM audit.stale_sale_dates WHERE utc_date < %s", (day3,))
+    assert not world.wh("SELECT 1 FROM audit.stale_sales WHERE order_hour < %s", (at(day3, 0),))
 
 
 def test_a_changed_mart_definition_restates_every_day_once(world, monkeypatch):

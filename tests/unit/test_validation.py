@@ -9,7 +9,7 @@ import pytest
 
 from include.crm_etl.contracts import CUSTOMERS, ORDER_ITEMS, ORDERS, PRODUCTS, SourceTable
 from include.crm_etl.run_context import MAX_LOOKBACK_HOURS, RunContext
-from include.crm_etl.validation import find_rejects, quality_gates
+from include.crm_etl.validation import Tally, find_rejects, quality_gates, tally
 
 TS = "datetime64[us, UTC]"
 INTERVAL_END = dt.datetime(2026, 10, 6, tzinfo=dt.UTC)
@@ -275,40 +275,49 @@ def gate(results, name):
 
 
 def test_key_completeness_of_exactly_95_percent_passes():
-    result = gate(quality_gates(PRODUCTS, keyed_batch(20, missing_keys=1), 0), "products.key_completeness")
+    result = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, missing_keys=1), 0)), "products.key_completeness")
     assert result.passed
     assert result.observed == pytest.approx(0.95)
     assert result.threshold == 0.95
 
 
 def test_key_completeness_below_95_percent_fails():
-    result = gate(quality_gates(PRODUCTS, keyed_batch(20, missing_keys=2), 0), "products.key_completeness")
+    result = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, missing_keys=2), 0)), "products.key_completeness")
     assert not result.passed
     assert result.observed == pytest.approx(0.90)
 
 
 def test_quarantine_share_of_exactly_5_percent_passes():
-    result = gate(quality_gates(PRODUCTS, keyed_batch(20, 0), rejected_rows=1), "products.quarantine_share")
+    result = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, 0), rejected_rows=1)), "products.quarantine_share")
     assert result.passed
     assert result.observed == pytest.approx(0.05)
     assert result.threshold == 0.05
 
 
 def test_quarantine_share_above_5_percent_fails():
-    result = gate(quality_gates(PRODUCTS, keyed_batch(20, 0), rejected_rows=2), "products.quarantine_share")
+    result = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, 0), rejected_rows=2)), "products.quarantine_share")
     assert not result.passed
     assert result.observed == pytest.approx(0.10)
 
 
 def test_completeness_uses_every_key_field_of_the_table():
     frame = orders(order_ts=["2026-10-05T08:00Z", None, "2026-10-05T08:00Z"])
-    result = gate(quality_gates(ORDERS, frame, 0), "orders.key_completeness")
+    result = gate(quality_gates(ORDERS, tally(ORDERS, frame, 0)), "orders.key_completeness")
     assert result.observed == pytest.approx(2 / 3)
     assert not result.passed
 
 
 def test_empty_batch_has_no_gates():
-    assert quality_gates(PRODUCTS, keyed_batch(0, 0), 0) == []
+    assert quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(0, 0), 0)) == []
+    assert quality_gates(PRODUCTS, Tally()) == []
+
+
+def test_gates_of_a_batch_tallied_in_chunks_equal_the_gates_of_the_whole():
+    whole = keyed_batch(40, missing_keys=3)
+    chunks = [whole.iloc[:7], whole.iloc[7:30], whole.iloc[30:]]
+    summed = sum((tally(PRODUCTS, c, rejected_rows=1) for c in chunks), Tally())
+    assert summed == tally(PRODUCTS, whole, rejected_rows=3)
+    assert quality_gates(PRODUCTS, summed) == quality_gates(PRODUCTS, tally(PRODUCTS, whole, 3))
 
 
 # ---------------------------------------------------------------------------

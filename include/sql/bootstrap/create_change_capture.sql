@@ -3,14 +3,14 @@
 -- same table as restating every day). The triggers fire on any writer (the loads, a manual
 -- fix), per statement, with transition tables.
 --
--- A note holds the order's UTC date; the build restates the business-timezone dates around
--- it (utc_date - 1 .. utc_date + 1), which covers every offset. utc_date NULL means "restate
--- every day" (written when the DDL or the mart's definition changes).
+-- A note holds the hour of order_ts (UTC), so the build finds the business-timezone dates of
+-- any offset (an hour meets at most two dates). order_hour NULL means "restate every day"
+-- (written when the DDL or the mart's definition changes).
 -- Notes are append-only (no key: concurrent loads never wait on each other here); the build
 -- deletes the ones it has covered.
-CREATE TABLE IF NOT EXISTS audit.stale_sale_dates (
-    utc_date  date,
-    noted_at  timestamptz NOT NULL DEFAULT now()
+CREATE TABLE IF NOT EXISTS audit.stale_sales (
+    order_hour  timestamptz,
+    noted_at    timestamptz NOT NULL DEFAULT now()
 );
 
 -- fact_orders: every column of an order can move its day's sales (date, status, channel,
@@ -19,12 +19,12 @@ CREATE OR REPLACE FUNCTION audit.note_stale_sales_of_orders() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO audit.stale_sale_dates (utc_date)
-        SELECT DISTINCT (order_ts AT TIME ZONE 'UTC')::date FROM new_rows;
+        INSERT INTO audit.stale_sales (order_hour)
+        SELECT DISTINCT date_trunc('hour', order_ts, 'UTC') FROM new_rows;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO audit.stale_sale_dates (utc_date)
-        SELECT DISTINCT (order_ts AT TIME ZONE 'UTC')::date FROM old_rows;
+        INSERT INTO audit.stale_sales (order_hour)
+        SELECT DISTINCT date_trunc('hour', order_ts, 'UTC') FROM old_rows;
     END IF;
     RETURN NULL;
 END $$;
@@ -33,8 +33,8 @@ END $$;
 CREATE OR REPLACE FUNCTION audit.note_stale_sales_of_customer_versions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO audit.stale_sale_dates (utc_date)
-    SELECT DISTINCT (f.order_ts AT TIME ZONE 'UTC')::date
+    INSERT INTO audit.stale_sales (order_hour)
+    SELECT DISTINCT date_trunc('hour', f.order_ts, 'UTC')
     FROM core.fact_orders f
     WHERE f.customer_key IN (SELECT n.customer_key FROM new_rows n JOIN old_rows o USING (customer_key)
                              WHERE n.country_code IS DISTINCT FROM o.country_code);
@@ -46,16 +46,16 @@ CREATE OR REPLACE FUNCTION audit.note_stale_sales_of_persons() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO audit.stale_sale_dates (utc_date)
-        SELECT DISTINCT (f.order_ts AT TIME ZONE 'UTC')::date
+        INSERT INTO audit.stale_sales (order_hour)
+        SELECT DISTINCT date_trunc('hour', f.order_ts, 'UTC')
         FROM core.fact_orders f WHERE f.customer_id IN (SELECT customer_id FROM new_rows);
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO audit.stale_sale_dates (utc_date)
-        SELECT DISTINCT (f.order_ts AT TIME ZONE 'UTC')::date
+        INSERT INTO audit.stale_sales (order_hour)
+        SELECT DISTINCT date_trunc('hour', f.order_ts, 'UTC')
         FROM core.fact_orders f WHERE f.customer_id IN (SELECT customer_id FROM old_rows);
     ELSE
-        INSERT INTO audit.stale_sale_dates (utc_date)
-        SELECT DISTINCT (f.order_ts AT TIME ZONE 'UTC')::date
+        INSERT INTO audit.stale_sales (order_hour)
+        SELECT DISTINCT date_trunc('hour', f.order_ts, 'UTC')
         FROM core.fact_orders f
         WHERE f.customer_id IN (SELECT n.customer_id FROM new_rows n JOIN old_rows o USING (customer_id)
                                 WHERE n.canonical_customer_id IS DISTINCT FROM o.canonical_customer_id);
@@ -85,4 +85,4 @@ CREATE OR REPLACE TRIGGER stale_sales_on_delete AFTER DELETE ON core.customer_xr
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.note_stale_sales_of_persons();
 
 -- The DDL (or the mart's definition) may have changed: restate every day once.
-INSERT INTO audit.stale_sale_dates (utc_date) VALUES (NULL);
+INSERT INTO audit.stale_sales (order_hour) VALUES (NULL);

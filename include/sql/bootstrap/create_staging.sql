@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS staging.customers (
     updated_at       timestamptz,
     deleted_at       timestamptz
 );
-CREATE INDEX IF NOT EXISTS customers_run_idx ON staging.customers (run_id);
+-- (run_id, staging_row): a run's batch is read in staging_row order, chunk by chunk.
+DROP INDEX IF EXISTS staging.customers_run_idx;  -- its first form: run_id only
+CREATE INDEX IF NOT EXISTS customers_run_row_idx ON staging.customers (run_id, staging_row);
 
 CREATE TABLE IF NOT EXISTS staging.products (
     run_id      text NOT NULL,
@@ -29,7 +31,8 @@ CREATE TABLE IF NOT EXISTS staging.products (
     created_at  timestamptz,
     updated_at  timestamptz
 );
-CREATE INDEX IF NOT EXISTS products_run_idx ON staging.products (run_id);
+DROP INDEX IF EXISTS staging.products_run_idx;  -- replaced by the (run_id, staging_row) index
+CREATE INDEX IF NOT EXISTS products_run_row_idx ON staging.products (run_id, staging_row);
 
 CREATE TABLE IF NOT EXISTS staging.orders (
     run_id           text NOT NULL,
@@ -45,7 +48,8 @@ CREATE TABLE IF NOT EXISTS staging.orders (
     created_at       timestamptz,
     updated_at       timestamptz
 );
-CREATE INDEX IF NOT EXISTS orders_run_idx ON staging.orders (run_id);
+DROP INDEX IF EXISTS staging.orders_run_idx;  -- replaced by the (run_id, staging_row) index
+CREATE INDEX IF NOT EXISTS orders_run_row_idx ON staging.orders (run_id, staging_row);
 
 CREATE TABLE IF NOT EXISTS staging.order_items (
     run_id         text NOT NULL,
@@ -58,7 +62,8 @@ CREATE TABLE IF NOT EXISTS staging.order_items (
     created_at     timestamptz,
     updated_at     timestamptz
 );
-CREATE INDEX IF NOT EXISTS order_items_run_idx ON staging.order_items (run_id);
+DROP INDEX IF EXISTS staging.order_items_run_idx;  -- replaced by the (run_id, staging_row) index
+CREATE INDEX IF NOT EXISTS order_items_run_row_idx ON staging.order_items (run_id, staging_row);
 
 -- Validation verdicts of a run: the rows that failed, with every reason.
 CREATE TABLE IF NOT EXISTS staging.rejects (
