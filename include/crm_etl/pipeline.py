@@ -412,20 +412,30 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
         # subplan, quadratic once the batch outgrows work_mem (it stalled a 2M-line load).
         wh.execute("ANALYZE tmp_emails")
         wh.execute("ANALYZE tmp_customers")
-        members = pg_io.read_frame(wh, sql.SQL(
+        wh.execute(sql.SQL(
+            "CREATE TEMP TABLE tmp_members ON COMMIT DROP AS "
             "SELECT {columns} FROM core.customer_xref WHERE email IN (SELECT email FROM tmp_emails) "
-            "UNION SELECT {columns} FROM core.customer_xref WHERE customer_id IN (SELECT customer_id FROM tmp_customers) "
-            "ORDER BY customer_id").format(
-            columns=sql.SQL(", ").join(map(sql.Identifier, XREF_TYPES))), None, XREF_TYPES)
-        members["canonical_customer_id"] = transforms.assign_canonical(members)
+            "UNION SELECT {columns} FROM core.customer_xref WHERE customer_id IN (SELECT customer_id FROM tmp_customers)"
+        ).format(columns=sql.SQL(", ").join(map(sql.Identifier, XREF_TYPES))))
+        # A person is an email group, so the members split into independent parts by a hash of
+        # the email: memory stays flat however many customers a night touches.
+        parts = max(1, -(-wh.execute("SELECT count(*) FROM tmp_members").fetchone()[0] // CHUNK_ROWS))
         _temp_table(wh, "tmp_canonical", {"customer_id": "bigint", "canonical_customer_id": "bigint"})
-        pg_io.write_frame(wh, "tmp_canonical", members[["customer_id", "canonical_customer_id"]])
+        versions: dict[str, int] = {}
+        for part in range(parts):
+            members = pg_io.read_frame(wh, sql.SQL(
+                "SELECT {columns} FROM tmp_members "
+                "WHERE (hashtext(coalesce(email, '')) & 2147483647) %% %(parts)s = %(part)s ORDER BY customer_id").format(
+                columns=sql.SQL(", ").join(map(sql.Identifier, XREF_TYPES))), {"parts": parts, "part": part}, XREF_TYPES)
+            members["canonical_customer_id"] = transforms.assign_canonical(members)
+            pg_io.write_frame(wh, "tmp_canonical", members[["customer_id", "canonical_customer_id"]])
+            for name, n in _version_customers(wh, members).items():
+                versions[name] = versions.get(name, 0) + n
         wh.execute("UPDATE core.customer_xref x SET canonical_customer_id = c.canonical_customer_id "
                    "FROM tmp_canonical c WHERE x.customer_id = c.customer_id "
                    "AND x.canonical_customer_id <> c.canonical_customer_id")
         wh.execute("INSERT INTO tmp_customers SELECT customer_id FROM tmp_canonical")
 
-        versions = _version_customers(wh, members)
         wh.execute(_temp_orders_sql())
         run_sql(wh, "load/update_order_customer_keys.sql", customer_version_at=customer_version_at("f2"))
         wh.execute(query("load/update_line_keys.sql"))
@@ -454,6 +464,7 @@ def _version_customers(wh: psycopg.Connection, members: pd.DataFrame) -> dict:
         on="canonical_customer_id", how="left")
     retired = pd.DataFrame({"customer_id": dups["customer_id"],
                             "retired_at": dups[["updated_at", "canonical_updated_at"]].max(axis=1)})
+    wh.execute("DROP TABLE IF EXISTS tmp_ids, tmp_close, tmp_update, tmp_insert")  # one part after another
     _temp_table(wh, "tmp_ids", {"customer_id": "bigint"})
     pg_io.write_frame(wh, "tmp_ids", members[["customer_id"]])
     latest = pg_io.read_frame(wh, sql.SQL(

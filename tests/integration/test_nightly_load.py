@@ -227,8 +227,9 @@ def test_rows_without_updated_at_are_quarantined_once_and_do_not_fail_later_nigh
 
 
 def test_batches_read_in_small_chunks_load_exactly_what_one_chunk_loads(world_factory, monkeypatch):
-    """Validate and the loads read a batch in chunks of CHUNK_ROWS staged rows (memory stays
-    flat); chunk boundaries must not change a single row, reject or gate."""
+    """Validate and the loads read a batch in chunks of CHUNK_ROWS staged rows, and
+    load_customers settles persons in parts of about CHUNK_ROWS members (memory stays flat):
+    neither may change a single row, reject, gate or mart."""
     from include.crm_etl import pipeline
 
     worlds = [world_factory(customers=300, end_date=FIRST_NIGHT) for _ in range(2)]
