@@ -52,9 +52,10 @@ def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,
     return rowcount
 
 
-def customer_version_at(alias: str) -> sql.Composable:
-    """The customer-version lookup (one rule, one file) for rows aliased `alias`."""
-    return query("load/select_customer_version_at.sql", o=alias)
+def customer_version_at(orders: sql.Composable) -> sql.Composable:
+    """The customer-version lookup (one rule, one file) for the rows of `orders`, a relation
+    of (order_id, customer_id, order_ts)."""
+    return query("load/select_customer_version_at.sql", orders=orders)
 
 
 def _only_comments(statement: str) -> bool:
@@ -437,7 +438,9 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_customers SELECT customer_id FROM tmp_canonical")
 
         wh.execute(_temp_orders_sql())
-        run_sql(wh, "load/update_order_customer_keys.sql", customer_version_at=customer_version_at("f2"))
+        run_sql(wh, "load/update_order_customer_keys.sql", customer_version_at=customer_version_at(sql.SQL(
+            "(SELECT order_id, customer_id, order_ts FROM core.fact_orders "
+            "WHERE customer_id IN (SELECT customer_id FROM tmp_customers))")))
         wh.execute(query("load/update_line_keys.sql"))
         wh.execute(query("load/delete_replaced_inferred_customers.sql"))
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
@@ -519,7 +522,7 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid")
         _ensure_dates(wh)
         inferred = wh.execute(query("load/insert_inferred_customers.sql")).rowcount
-        written = wh.execute(query("load/merge_fact_orders.sql", customer_version_at=customer_version_at("v")),
+        written = wh.execute(query("load/merge_fact_orders.sql", customer_version_at=customer_version_at(sql.Identifier("tmp_valid"))),
                              {"run_id": ctx.run_id}).rowcount
         wh.execute("UPDATE core.fact_order_lines l SET customer_key = NULL, date_key = NULL "
                    "WHERE l.order_id IN (SELECT source_id FROM tmp_rejects) "

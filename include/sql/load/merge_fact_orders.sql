@@ -5,7 +5,7 @@ INSERT INTO core.fact_orders AS f
 SELECT v.order_id, v.customer_id, k.customer_key, v.date_key, v.order_ts, v.status, v.channel,
        v.currency, v.discount_amount, v.shipping_amount, v.created_at, v.updated_at, %(run_id)s
 FROM tmp_valid v
-CROSS JOIN LATERAL ({customer_version_at}) k
+JOIN ({customer_version_at}) k ON k.order_id = v.order_id
 ON CONFLICT (order_id) DO UPDATE
 SET customer_id = excluded.customer_id, customer_key = excluded.customer_key,
     date_key = excluded.date_key, order_ts = excluded.order_ts, status = excluded.status,

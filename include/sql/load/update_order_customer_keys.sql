@@ -5,8 +5,6 @@ SELECT f.order_id FROM core.fact_orders f WHERE f.customer_id IN (SELECT custome
 
 UPDATE core.fact_orders f
 SET customer_key = k.customer_key
-FROM core.fact_orders f2
-CROSS JOIN LATERAL ({customer_version_at}) k
-WHERE f2.customer_id IN (SELECT customer_id FROM tmp_customers)
-  AND f.order_id = f2.order_id
+FROM ({customer_version_at}) k
+WHERE f.order_id = k.order_id
   AND f.customer_key IS DISTINCT FROM k.customer_key;
