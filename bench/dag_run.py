@@ -9,7 +9,8 @@ and reads every task instance back. It reports, per run:
 - task time: the sum of the task instances' durations (what the incremental target counts);
 - each task's duration as Airflow recorded it.
 
-Results go to bench/results_dag.json (make bench adds them to docs/benchmarks.md).
+`make bench` runs it after the stage-by-stage measurements and puts it in docs/benchmarks.md;
+alone, it writes bench/results_dag.json.
 """
 
 from __future__ import annotations
@@ -72,21 +73,15 @@ def run_night(client: httpx.Client, day: dt.date, label: str) -> dict:
             "task_seconds": round(sum(t["seconds"] for t in tasks), 2), "tasks": tasks}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=CUSTOMERS_PER_SCALE)
-    parser.add_argument("--db-prefix", default="benchdag")
-    parser.add_argument("--nights", type=int, default=2, help="nightly incrementals after the full load")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results_dag.json")
-    args = parser.parse_args(argv)
-
+def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dict:
+    """A fresh world of `customers`, the full load and `nights` incrementals through Airflow."""
     embedded_pg.start()
     first = dt.date(2026, 10, 1)
-    crm_db, wh_db, meta_db = (f"{args.db_prefix}_{n}" for n in ("crm", "warehouse", "meta"))
+    crm_db, wh_db, meta_db = (f"{db_prefix}_{n}" for n in ("crm", "warehouse", "meta"))
     rate = ("--order-rate", str(ORDER_RATE))
     source = embedded_pg.ensure_database(crm_db, recreate=True)
-    world = generator("init", "--uri", source, "--customers", str(args.customers), "--seed", "3",
-                       "--end-date", first.isoformat(), "--no-progress", *rate)
+    world = generator("init", "--uri", source, "--customers", str(customers), "--seed", "3",
+                      "--end-date", first.isoformat(), "--no-progress", *rate)
     embedded_pg.ensure_database(wh_db, recreate=True)
     embedded_pg.ensure_database(meta_db, recreate=True)
 
@@ -105,19 +100,29 @@ def main(argv: list[str] | None = None) -> int:
         _wait("crm_nightly parsed", lambda: client.get("/api/v2/dags/crm_nightly").status_code == 200, 300)
         client.patch("/api/v2/dags/crm_nightly", json={"is_paused": False}).raise_for_status()
         scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load"))
-        for n in range(args.nights):
+        for n in range(nights):
             day = first + dt.timedelta(days=n)
-            generator("tick", "--uri", embedded_pg.base_uri(crm_db), "--day", day.isoformat(), "--seed", "3", *rate)
+            generator("tick", "--uri", source, "--day", day.isoformat(), "--seed", "3", *rate)
             scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}"))
+    return {"world": world, "executor": "LocalExecutor", "scenarios": scenarios}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=CUSTOMERS_PER_SCALE)
+    parser.add_argument("--db-prefix", default="benchdag")
+    parser.add_argument("--nights", type=int, default=2, help="nightly incrementals after the full load")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results_dag.json")
+    args = parser.parse_args(argv)
     result = {"date": dt.date.today().isoformat(), "command": "python -m bench.dag_run " + " ".join(sys.argv[1:]),
               "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-              "world": world, "scenarios": scenarios}
+              **measure(args.customers, args.db_prefix, args.nights)}
     args.out.write_text(json.dumps(result, indent=2))
-    for s in scenarios:
+    for s in result["scenarios"]:
         print(f"\n{s['scenario']} ({s['state']}): DAG time {s['dag_seconds']} s, task time {s['task_seconds']} s")
         for t in s["tasks"]:
             print(f"  {t['task']:<24}{t['seconds']:>8} s")
-    return 0 if all(s["state"] == "success" for s in scenarios) else 1
+    return 0 if all(s["state"] == "success" for s in result["scenarios"]) else 1
 
 
 if __name__ == "__main__":

@@ -90,11 +90,20 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
     """(target, measured, met) for the targets of issue 6 that this run measured."""
     full, incremental = result["scenarios"][0], result["scenarios"][1]
     steady = result["scenarios"][2] if len(result["scenarios"]) > 2 else incremental
-    out = [("full load <= 60 s of task time", f"{full['total_seconds']} s", full["total_seconds"] <= 60),
-           ("1% incremental <= 10 s of task time", f"{incremental['total_seconds']} s (steady state "
-            f"{steady['total_seconds']} s; the stages' own work {incremental['work_seconds']} s / "
-            f"{steady['work_seconds']} s)", incremental["total_seconds"] <= 10),
-           ("no task above 1 GB peak RSS", f"{max(s['max_peak_rss_mb'] for s in result['scenarios'])} MB",
+    stages = (f"stage processes one after another: {full['total_seconds']} s", f"stage processes: "
+              f"{incremental['total_seconds']} s, steady state {steady['total_seconds']} s; the stages' own work "
+              f"{incremental['work_seconds']} s / {steady['work_seconds']} s")
+    if result.get("airflow"):
+        a_full, *a_nights = result["airflow"]["scenarios"]
+        out = [("full load <= 60 s of DAG time (first task start to last task end)",
+                f"{a_full['dag_seconds']} s in Airflow ({stages[0]})", a_full["dag_seconds"] <= 60),
+               ("1% incremental <= 10 s of task time (sum of task durations)",
+                f"{' / '.join(str(n['task_seconds']) for n in a_nights)} s over {len(a_full['tasks'])} Airflow tasks "
+                f"({stages[1]})", a_nights[0]["task_seconds"] <= 10)]
+    else:
+        out = [("full load <= 60 s of task time", stages[0], full["total_seconds"] <= 60),
+               ("1% incremental <= 10 s of task time", stages[1], incremental["total_seconds"] <= 10)]
+    out += [("no task above 1 GB peak RSS", f"{max(s['max_peak_rss_mb'] for s in result['scenarios'])} MB",
             max(s["max_peak_rss_mb"] for s in result["scenarios"]) <= 1024)]
     worst = max(q["p95_ms"] for q in result["page_queries"])
     out.append(("page queries p95 <= 100 ms", f"worst p95 {worst} ms", worst <= 100))
@@ -136,6 +145,23 @@ def markdown(result: dict) -> str:
             lines.append(f"| {s['step']} | {s['seconds']} | {s['work_seconds']} | {s.get('rows', '')} "
                          f"| {s.get('rows_per_s', '')} | {s['peak_rss_mb']} |")
         lines.append("")
+    if result.get("airflow"):
+        runs = result["airflow"]["scenarios"]
+        lines += ["## As Airflow runs it", "",
+                  "`crm_nightly` on the real scheduler (LocalExecutor; api-server, scheduler, dag-processor and "
+                  "triggerer as processes; metadata in PostgreSQL), triggered through the REST API on a world of "
+                  f"{result['airflow']['world']['customers']:,} customers and "
+                  f"{result['airflow']['world']['order_items']:,} lines (`python -m bench.dag_run`). "
+                  "DAG time runs from the first task's start to the last task's end; task time is the sum of "
+                  "the task instances' durations as Airflow recorded them.", "",
+                  "| task | " + " | ".join(f"{r['scenario']} (s)" for r in runs) + " |",
+                  "|---|" + "---|" * len(runs)]
+        names = [t["task"] for t in runs[0]["tasks"]]
+        for name in names:
+            cells = [next((str(t["seconds"]) for t in r["tasks"] if t["task"] == name), "") for r in runs]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["| **task time** | " + " | ".join(f"**{r['task_seconds']}**" for r in runs) + " |",
+                  "| **DAG time** | " + " | ".join(f"**{r['dag_seconds']}**" for r in runs) + " |", ""]
     lines += ["## Segments page queries", "",
               "Each query the page runs, through the page's own functions on one warm connection "
               f"(p50 / p95 over {result['page_queries'][0]['runs']} runs, latest snapshot).", "",
@@ -181,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-rounds", type=int, default=3)
     parser.add_argument("--memory-baseline", type=Path, default=None,
                         help="results.json of a smaller run: report peak-RSS growth against it")
+    parser.add_argument("--no-airflow", dest="airflow", action="store_false",
+                        help="skip the run of crm_nightly on the real Airflow scheduler (bench.dag_run)")
     parser.add_argument("--no-page-load", dest="page_load", action="store_false",
                         help="skip the page load in headless Chromium (needs `make system-deps`)")
     args = parser.parse_args(argv)
@@ -215,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         "page_load": page_load.measure(embedded_pg.base_uri(f"{args.db_prefix}_warehouse"), 15) if args.page_load else None,
         "side_by_side": compare.compare(args.compare_rows, args.compare_rounds) if args.compare_rows else None,
     }
+    if args.airflow:
+        from bench import dag_run  # it builds on this module's world settings
+
+        result["airflow"] = dag_run.measure(args.customers, f"{args.db_prefix}_dag")
     if args.memory_baseline and args.memory_baseline.exists():
         result["memory_growth"] = memory_growth(json.loads(args.memory_baseline.read_text()), result)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -340,7 +340,25 @@ def _lock(wh: psycopg.Connection, name: str) -> None:
     wh.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"crm_etl.{name}",))
 
 
+# The core tables each load writes, and the share of a table a batch must reach before the load
+# refreshes its planner statistics itself.
+CORE_TABLES_OF = {"products": ("core.dim_product",), "customers": ("core.customer_xref", "core.dim_customer"),
+                  "orders": ("core.fact_orders",), "order_items": ("core.fact_order_lines",)}
+ANALYZE_SHARE = 0.1
+
+
+def _refresh_statistics(wh: psycopg.Connection, table: SourceTable, rows: int) -> None:
+    """ANALYZE the core tables a large batch (a full load) just filled. Autovacuum has not
+    looked yet when the next load plans its joins on "empty" tables: the first night after
+    the initial load took 33 s instead of 0.2 s to re-key orders."""
+    for name in CORE_TABLES_OF[table.name]:
+        known = wh.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (name,)).fetchone()[0]
+        if known < 0 or rows > ANALYZE_SHARE * known:
+            wh.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*name.split("."))))
+
+
 def _finish_load(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, counts: dict) -> dict:
+    _refresh_statistics(wh, table, counts["loaded"])
     wh.execute(query("load/advance_watermark.sql"),
                {"source_table": table.name, "interval_end": ctx.interval_end, "run_id": ctx.run_id})
     _record_counts(wh, ctx, table.name, counts)

@@ -12,7 +12,7 @@ from include.crm_etl import embedded_pg
 
 def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
-    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--db-prefix", "bench_smoke",
+    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--no-airflow", "--db-prefix", "bench_smoke",
                      "--compare-rows", "2000", "--compare-rounds", "1"]) == 0
     result = json.loads(out.read_text())
     assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental", "second nightly incremental"]
@@ -32,3 +32,19 @@ def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     assert side["ours_equals_server_copy"] is True
     assert {r["method"] for r in side["results"]} >= {"pd.read_sql", "PostgresHook.insert_rows"}
     assert all(r["rows"] == 2000 for r in side["results"])
+
+
+def test_bench_runs_crm_nightly_on_the_real_scheduler_and_reads_every_task_back(admin_uri):
+    from bench import dag_run
+
+    result = dag_run.measure(300, "bench_smoke_dag", nights=1)
+    full, night = result["scenarios"]
+    assert (full["state"], night["state"]) == ("success", "success")
+    tasks = {t["task"] for t in full["tasks"]}
+    assert {"bootstrap", "extract_order_items", "validate_customers", "load_orders", "build_marts",
+            "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 16
+    for scenario in (full, night):
+        assert scenario["task_seconds"] == round(sum(t["seconds"] for t in scenario["tasks"]), 2)
+        assert 0 < scenario["dag_seconds"] and all(t["seconds"] > 0 for t in scenario["tasks"])
+    markdown = run.markdown({**json.loads((run.REPO / "bench" / "results.json").read_text()), "airflow": result})
+    assert "## As Airflow runs it" in markdown and "| **DAG time** |" in markdown
