@@ -14,7 +14,7 @@ a new process that would otherwise pay about 0.3 s to import them.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -108,6 +108,29 @@ def read_frame(
         elif pg_type == "boolean":
             frame[column] = frame[column].astype("boolean")
     return frame
+
+
+def read_frames(
+    conn: psycopg.Connection,
+    query: sql.Composable,
+    params: Mapping[str, Any] | None,
+    types: Mapping[str, str],
+    *,
+    key: str,
+    chunk_rows: int,
+) -> Iterator[pd.DataFrame]:
+    """`read_frame` chunk by chunk, by keyset paging: `query` orders by the bigint column `key`
+    and takes `WHERE key > %(after)s ... LIMIT %(limit)s`. Memory stays one chunk however many
+    rows there are; each chunk is an index range scan when `key` leads an index."""
+    after = -(2**63)
+    while True:
+        frame = read_frame(conn, query, {**(params or {}), "after": after, "limit": chunk_rows}, types)
+        if frame.empty:
+            return
+        after = int(frame[key].iloc[-1])
+        yield frame
+        if len(frame) < chunk_rows:
+            return
 
 
 def empty_frame(types: Mapping[str, str]) -> pd.DataFrame:

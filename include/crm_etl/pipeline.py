@@ -217,16 +217,9 @@ def read_batches(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, *,
         staging=sql.Identifier("staging", table.name),
         valid=sql.SQL("AND NOT EXISTS (SELECT 1 FROM staging.rejects r WHERE r.run_id = s.run_id "
                       "AND r.source_table = %(table)s AND r.staging_row = s.staging_row)") if valid_only else sql.SQL(""))
-    after = -(2**63)
-    while True:
-        frame = pg_io.read_frame(wh, select, {"run_id": ctx.run_id, "after": after, "limit": limit, "table": table.name},
-                                 {"staging_row": "bigint", **table.types})
-        if frame.empty:
-            return
-        after = int(frame["staging_row"].iloc[-1])
+    for frame in pg_io.read_frames(wh, select, {"run_id": ctx.run_id, "table": table.name},
+                                   {"staging_row": "bigint", **table.types}, key="staging_row", chunk_rows=limit):
         yield frame.set_index(frame["staging_row"].astype("int64")).drop(columns="staging_row")
-        if len(frame) < limit:
-            return
 
 
 # ----------------------------------------------------------------------------- validate
@@ -700,10 +693,15 @@ def mart_check_results(wh: psycopg.Connection, params: dict) -> list[tuple[str, 
     from include.crm_etl import mart_checks
 
     results = []
-    snapshot = pg_io.read_frame(wh, sql.SQL(
-        "SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
-        "FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s"), params, SNAPSHOT_TYPES)
-    failures = mart_checks.snapshot_failures(snapshot)
+    # Chunk by chunk (memory stays flat as customers grow); the primary key keeps customer_id
+    # unique across chunks, and the unique_customer check below counts it again.
+    failures: dict[str, int] = {}
+    for snapshot in pg_io.read_frames(wh, sql.SQL(
+            "SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment "
+            "FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s AND customer_id > %(after)s "
+            "ORDER BY customer_id LIMIT %(limit)s"), params, SNAPSHOT_TYPES, key="customer_id", chunk_rows=CHUNK_ROWS):
+        for check, rows in mart_checks.snapshot_failures(snapshot).items():
+            failures[check] = failures.get(check, 0) + rows
     results.append(("marts.customer_segments.rules", "pass" if not failures else "fail",
                     json.dumps(failures) if failures else "0 failing rows", "0 failing rows"))
     for check, name in (("marts.customer_segments.unique_customer", "check_customer_segments_unique"),
