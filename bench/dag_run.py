@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import CUSTOMERS_PER_SCALE, ORDER_RATE, generator
+from bench.run import CUSTOMERS_PER_SCALE, ORDER_RATE, generator, settle
 from include.crm_etl import airflow_processes, embedded_pg
 from include.crm_etl.config import SOURCE_POOL, SOURCE_POOL_SLOTS
 
@@ -48,8 +48,9 @@ def _ts(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def run_night(client: httpx.Client, day: dt.date, label: str) -> dict:
+def run_night(client: httpx.Client, day: dt.date, label: str, warehouse: str) -> dict:
     """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
+    settle(warehouse)
     response = client.post("/api/v2/dags/crm_nightly/dagRuns",
                            json={"logical_date": f"{day + dt.timedelta(days=1)}T02:00:00Z", "conf": {}})
     response.raise_for_status()
@@ -82,7 +83,7 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
     source = embedded_pg.ensure_database(crm_db, recreate=True)
     world = generator("init", "--uri", source, "--customers", str(customers), "--seed", "3",
                       "--end-date", first.isoformat(), "--no-progress", *rate)
-    embedded_pg.ensure_database(wh_db, recreate=True)
+    warehouse = embedded_pg.ensure_database(wh_db, recreate=True)
     embedded_pg.ensure_database(meta_db, recreate=True)
 
     home = REPO / ".local" / "bench" / "airflow"
@@ -99,11 +100,12 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
         client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
         _wait("crm_nightly parsed", lambda: client.get("/api/v2/dags/crm_nightly").status_code == 200, 300)
         client.patch("/api/v2/dags/crm_nightly", json={"is_paused": False}).raise_for_status()
-        scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load"))
+        scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)
             generator("tick", "--uri", source, "--day", day.isoformat(), "--seed", "3", *rate)
-            scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}"))
+            scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}",
+                                       warehouse))
     return {"world": world, "executor": "LocalExecutor", "scenarios": scenarios}
 
 
