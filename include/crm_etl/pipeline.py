@@ -661,6 +661,9 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
     if not kept:
         wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
         segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
+        # The new snapshot is in no statistics yet: without them the movement join below was
+        # planned for one row and ran for minutes at 2M lines.
+        wh.execute("ANALYZE marts.customer_segments")
         wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
         wh.execute(query("marts/build_segment_summary.sql"), params)
         for as_of, previous in wh.execute(query("marts/select_movement_targets.sql"), params).fetchall():
