@@ -34,7 +34,7 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m include.crm_etl.demo_alerts
 
-bench: venv system-deps  ## stage-by-stage timings and memory at ~1M order lines (BENCH_ARGS='--customers N')
+bench: venv system-deps  ## ~250k customers, ~1M lines: stage timings and memory, crm_nightly on the real scheduler, side-by-side loaders, page latency (BENCH_ARGS='--scale 2')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 on the embedded setup (user admin, password printed)
