@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import CUSTOMERS_PER_SCALE, ORDER_RATE, generator, settle
+from bench.run import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
 from include.crm_etl import airflow_processes, embedded_pg
 from include.crm_etl.config import SOURCE_POOL, SOURCE_POOL_SLOTS
 
@@ -79,10 +79,8 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
     embedded_pg.start()
     first = dt.date(2026, 10, 1)
     crm_db, wh_db, meta_db = (f"{db_prefix}_{n}" for n in ("crm", "warehouse", "meta"))
-    rate = ("--order-rate", str(ORDER_RATE))
     source = embedded_pg.ensure_database(crm_db, recreate=True)
-    world = generator("init", "--uri", source, "--customers", str(customers), "--seed", "3",
-                      "--end-date", first.isoformat(), "--no-progress", *rate)
+    world = init_world(source, customers, first)
     warehouse = embedded_pg.ensure_database(wh_db, recreate=True)
     embedded_pg.ensure_database(meta_db, recreate=True)
 
@@ -103,7 +101,7 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
         scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)
-            generator("tick", "--uri", source, "--day", day.isoformat(), "--seed", "3", *rate)
+            tick_world(source, day)
             scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}",
                                        warehouse))
     return {"world": world, "executor": "LocalExecutor", "scenarios": scenarios}

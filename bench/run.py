@@ -44,6 +44,17 @@ def generator(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def init_world(source: str, customers: int, end_date: dt.date) -> dict:
+    """The benchmark's seeded CRM (seed 3, ORDER_RATE) with history up to `end_date`."""
+    return generator("init", "--uri", source, "--customers", str(customers), "--seed", "3",
+                     "--end-date", end_date.isoformat(), "--no-progress", "--order-rate", str(ORDER_RATE))
+
+
+def tick_world(source: str, day: dt.date) -> dict:
+    """One business day of changes in the benchmark's CRM."""
+    return generator("tick", "--uri", source, "--day", day.isoformat(), "--seed", "3", "--order-rate", str(ORDER_RATE))
+
+
 def settle(uri: str, timeout: float = 300) -> None:
     """Wait until no autovacuum worker has run for 3 s. A production night starts long after the
     previous one's autovacuum; here the next scenario starts seconds later, and a worker still
@@ -229,19 +240,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the page load in headless Chromium (needs `make system-deps`)")
     args = parser.parse_args(argv)
     args.customers = args.customers or round(CUSTOMERS_PER_SCALE * args.scale)
-    rate = ("--order-rate", str(ORDER_RATE))
     embedded_pg.start()
     source = embedded_pg.ensure_database(f"{args.db_prefix}_crm", recreate=True)
     warehouse = embedded_pg.ensure_database(f"{args.db_prefix}_warehouse", recreate=True)
     first = dt.date(2026, 10, 1)
-    world = generator("init", "--uri", source, "--customers", str(args.customers), "--seed", "3",
-                      "--end-date", first.isoformat(), "--no-progress", *rate)
+    world = init_world(source, args.customers, first)
     full = night(source, warehouse, first - dt.timedelta(days=1), "full load")
-    tick = generator("tick", "--uri", source, "--day", first.isoformat(), "--seed", "3", *rate)
+    tick = tick_world(source, first)
     incremental = night(source, warehouse, first, "nightly incremental")
     # the next night is the steady state: the previous batch in staging is an incremental one too
     second = first + dt.timedelta(days=1)
-    generator("tick", "--uri", source, "--day", second.isoformat(), "--seed", "3", *rate)
+    tick_world(source, second)
     steady = night(source, warehouse, second, "second nightly incremental")
     with psycopg.connect(warehouse) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
