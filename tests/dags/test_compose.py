@@ -77,7 +77,7 @@ def test_connections_and_folders_match_the_code(services):
     assert env["PYTHONPATH"] == "/opt/airflow/repo"
     mounts = set(services["airflow-scheduler"]["volumes"])
     assert {"./dags:/opt/airflow/repo/dags:ro", "./plugins:/opt/airflow/repo/plugins:ro",
-            "./include:/opt/airflow/repo/include:ro"} <= mounts
+            "./include:/opt/airflow/repo/include:ro", "./config:/opt/airflow/config:ro"} <= mounts
     init = (REPO / "docker" / "airflow-init.sh").read_text()
     assert f"airflow pools set {SOURCE_POOL} {SOURCE_POOL_SLOTS}" in init
     assert "include.crm_etl.security" in init and "airflow db migrate" in init
