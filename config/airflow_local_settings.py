@@ -17,7 +17,10 @@ import importlib
 import os
 import sys
 
-PRELOAD_MODULES = "pandas,pandera.pandas,pyarrow.csv,psycopg"
+# The ETL's libraries, and the Airflow modules each task's start-up imports after the fork
+# (the task runner, and the standard provider behind @task).
+PRELOAD_MODULES = ("pandas,pandera.pandas,pyarrow.csv,psycopg,"
+                   "airflow.sdk.execution_time.task_runner,airflow.providers.standard.decorators.python")
 TASK_FORKING_COMMANDS = (("scheduler",), ("celery", "worker"))
 
 

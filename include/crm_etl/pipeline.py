@@ -660,7 +660,8 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
     segments = 0
     if not kept:
         wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
-        segments = wh.execute(query("marts/build_customer_segments.sql"), params).rowcount
+        wh.execute(query("marts/build_customer_segments.sql"), params)
+        segments = wh.execute(query("marts/insert_customer_segments.sql")).rowcount
         # The new snapshot is in no statistics yet: without them the movement join below was
         # planned for one row and ran for minutes at 2M lines.
         wh.execute("ANALYZE marts.customer_segments")
@@ -684,7 +685,10 @@ def _restate_daily_sales(wh: psycopg.Connection, params: dict) -> tuple[int, int
     restate = {**params, "restate_all": restate_all, "days": days}
     wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s "
                "AND (%(restate_all)s OR sale_date = ANY(%(days)s::date[]))", restate)
-    rows = wh.execute(query("marts/build_daily_sales.sql"), restate).rowcount if restate_all or days else 0
+    rows = 0
+    if restate_all or days:
+        wh.execute(query("marts/build_daily_sales.sql"), restate)
+        rows = wh.execute(query("marts/insert_daily_sales.sql")).rowcount
     wh.execute(query("marts/delete_covered_stale_sales.sql"), params)
     return rows, "all" if restate_all else len(days)
 

@@ -260,6 +260,7 @@ def _daily_sales(world, through: dt.date, *, restated_from_scratch: bool) -> lis
         conn.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %s", (through,))
         conn.execute(query("marts/build_daily_sales.sql"), {"as_of_date": through, "business_tz": "UTC",
                                                              "restate_all": True, "days": []})
+        conn.execute(query("marts/insert_daily_sales.sql"))
         rows = conn.execute(select, (through,)).fetchall()
         conn.rollback()
     return rows

@@ -1,8 +1,8 @@
 -- RFM segments for business day D (%(as_of_date)s), every rule in one place.
 -- cutoff = D+1 00:00 in the business timezone; window = [cutoff - 365 days, cutoff).
--- Runs in one transaction with the DELETE of the same as_of_date (atomic publish).
-INSERT INTO marts.customer_segments
-    (as_of_date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment)
+-- Scored into a temp table: CREATE TABLE AS may scan and aggregate with parallel workers, an
+-- INSERT ... SELECT may not. insert_customer_segments.sql publishes it in the same transaction.
+CREATE TEMP TABLE tmp_customer_segments ON COMMIT DROP AS
 -- Qualifying orders (paid, shipped or delivered, placed before the cutoff) summed per
 -- canonical customer of their customer_id. Value = valid lines - discount (net_amount).
 -- cutoff = D+1 00:00 in the business timezone; window = [cutoff - 365 days, cutoff).
@@ -51,10 +51,10 @@ scored AS (
            CASE WHEN frequency >= 1 THEN marts.rfm_score(m_rank, n) END AS m_score
     FROM ranked
 )
-SELECT %(as_of_date)s::date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+SELECT %(as_of_date)s::date AS as_of_date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
        CASE
            WHEN frequency >= 1 THEN marts.rfm_segment(r_score, f_score)
            WHEN recency_days IS NOT NULL THEN 'lost'      -- ordered before, not in the window
            ELSE 'prospect'                                -- never a qualifying order
-       END
+       END AS segment
 FROM scored
