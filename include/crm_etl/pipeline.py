@@ -634,6 +634,8 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
         results: list[tuple[str, str, str, str]] = []
         with wh.transaction() as tx:
             wh.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            wh.execute("SET LOCAL parallel_setup_cost = 10")
+            wh.execute("SET LOCAL parallel_tuple_cost = 0.001")
             counts = _build_marts(wh, ctx, params)
             _record_counts(wh, ctx, "marts", counts)
             results = mart_check_results(wh, params)
