@@ -751,14 +751,28 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str,
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
     with wh.transaction():
         wh.execute(query("audit/finish_run.sql"), {"run_id": ctx.run_id, "status": status, "error": error})
-        if status == "success":
-            # Staging keeps this run's batch for inspection, and the batches of runs still going
-            # (a backfill may run beside the nightly run); everything else is dropped.
-            for name in (*BY_NAME, "rejects"):
-                wh.execute(sql.SQL(
-                    "DELETE FROM {} s WHERE s.run_id <> %(run_id)s AND NOT EXISTS ("
-                    "SELECT 1 FROM audit.etl_run_log r WHERE r.run_id = s.run_id AND r.status = 'running')"
-                ).format(sql.Identifier("staging", name)), {"run_id": ctx.run_id})
+    if status == "success":
+        # Staging keeps this run's batch for inspection, and the batches of runs still going
+        # (a backfill may run beside the nightly run); everything else is dropped.
+        for name in (*BY_NAME, "rejects"):
+            _drop_finished_batches(wh, sql.Identifier("staging", name), ctx.run_id)
+
+
+def _drop_finished_batches(wh: psycopg.Connection, table: sql.Identifier, run_id: str) -> None:
+    """One staging table, in a transaction of its own (one lock at a time: no deadlock with a
+    run beside this one). When more rows go than stay (the night after a full load drops 1.7M
+    staged rows and keeps 16k), the kept rows are copied aside and the table truncated, which is
+    ~10x faster than deleting; the lock keeps any batch from landing in between."""
+    params = {"run_id": run_id}
+    with wh.transaction():
+        wh.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(table))
+        kept, total = wh.execute(query("audit/count_kept_staging.sql", table=table), params).fetchone()
+        if total - kept <= kept:
+            wh.execute(query("audit/delete_finished_staging.sql", table=table), params)
+            return
+        wh.execute(query("audit/copy_kept_staging.sql", table=table), params)
+        wh.execute(sql.SQL("TRUNCATE {}").format(table))
+        wh.execute(sql.SQL("INSERT INTO {} SELECT * FROM tmp_kept_staging").format(table))
 
 
 # ----------------------------------------------------------------------------- whole run
