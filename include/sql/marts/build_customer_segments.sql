@@ -35,21 +35,44 @@ rfm AS (
       AND (x.deleted_at IS NULL
            OR x.deleted_at >= ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s))
 ),
--- Competition ranks (1 = lowest, ties share the lowest rank) among customers with frequency >= 1.
+-- Competition ranks (1 = lowest, ties share the lowest rank) among customers with frequency >= 1:
+-- 1 + the number of buyers strictly before the customer. Recency and frequency take few distinct
+-- values, so their ranks are counted once per value and looked up; only monetary is sorted.
+buyers AS (
+    SELECT * FROM rfm WHERE frequency >= 1
+),
+recency_ranks AS (
+    SELECT recency_days,
+           1 + coalesce(sum(count(*)) OVER (ORDER BY recency_days DESC
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS r_rank
+    FROM buyers
+    GROUP BY recency_days
+),
+frequency_ranks AS (
+    SELECT frequency,
+           1 + coalesce(sum(count(*)) OVER (ORDER BY frequency
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS f_rank
+    FROM buyers
+    GROUP BY frequency
+),
 ranked AS (
-    SELECT r.*,
-           count(*) FILTER (WHERE r.frequency >= 1) OVER () AS n,
-           rank() OVER (PARTITION BY r.frequency >= 1 ORDER BY r.recency_days DESC) AS r_rank,
-           rank() OVER (PARTITION BY r.frequency >= 1 ORDER BY r.frequency) AS f_rank,
-           rank() OVER (PARTITION BY r.frequency >= 1 ORDER BY r.monetary) AS m_rank
-    FROM rfm r
+    SELECT b.*, rr.r_rank, fr.f_rank,
+           count(*) OVER () AS n,
+           rank() OVER (ORDER BY b.monetary) AS m_rank
+    FROM buyers b
+    JOIN recency_ranks rr ON rr.recency_days = b.recency_days
+    JOIN frequency_ranks fr ON fr.frequency = b.frequency
 ),
 scored AS (
     SELECT customer_id, recency_days, frequency, monetary,
-           CASE WHEN frequency >= 1 THEN marts.rfm_score(r_rank, n) END AS r_score,
-           CASE WHEN frequency >= 1 THEN marts.rfm_score(f_rank, n) END AS f_score,
-           CASE WHEN frequency >= 1 THEN marts.rfm_score(m_rank, n) END AS m_score
+           marts.rfm_score(r_rank, n) AS r_score,
+           marts.rfm_score(f_rank, n) AS f_score,
+           marts.rfm_score(m_rank, n) AS m_score
     FROM ranked
+    UNION ALL
+    SELECT customer_id, recency_days, frequency, monetary, NULL, NULL, NULL  -- no order in the window
+    FROM rfm
+    WHERE frequency < 1
 )
 SELECT %(as_of_date)s::date AS as_of_date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
        CASE
