@@ -674,6 +674,7 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
             if previous is not None:
                 wh.execute(query("marts/build_segment_movement.sql"),
                            {"as_of_date": as_of, "previous_as_of_date": previous})
+                wh.execute(query("marts/insert_segment_movement.sql"))
     sales, restated = _restate_daily_sales(wh, params)
     return {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales,
             "daily_sales_days_restated": restated}
