@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -122,11 +123,15 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
               f"{incremental['work_seconds']} s / {steady['work_seconds']} s")
     if result.get("airflow"):
         a_full, *a_nights = result["airflow"]["scenarios"]
+        # Parallel tasks share 2 cores with the scheduler, so one night's sum varies by about a
+        # second; the target is judged on the median night, and every night is shown.
+        night_median = round(statistics.median(n["task_seconds"] for n in a_nights), 2)
         out = [("full load <= 60 s of DAG time (first task start to last task end)",
                 f"{a_full['dag_seconds']} s in Airflow ({stages[0]})", a_full["dag_seconds"] <= 60),
                ("1% incremental <= 10 s of task time (sum of task durations)",
-                f"{' / '.join(str(n['task_seconds']) for n in a_nights)} s over {len(a_full['tasks'])} Airflow tasks "
-                f"({stages[1]})", a_nights[0]["task_seconds"] <= 10)]
+                f"median {night_median} s over {len(a_nights)} nights "
+                f"({' / '.join(str(n['task_seconds']) for n in a_nights)} s), {len(a_full['tasks'])} Airflow tasks "
+                f"each ({stages[1]})", night_median <= 10)]
     else:
         out = [("full load <= 60 s of task time", stages[0], full["total_seconds"] <= 60),
                ("1% incremental <= 10 s of task time", stages[1], incremental["total_seconds"] <= 10)]
@@ -238,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-rounds", type=int, default=3)
     parser.add_argument("--memory-baseline", type=Path, default=None,
                         help="results.json of a smaller run: report peak-RSS growth against it")
+    parser.add_argument("--nights", type=int, default=4, help="nightly incrementals crm_nightly runs in Airflow")
     parser.add_argument("--no-airflow", dest="airflow", action="store_false",
                         help="skip the run of crm_nightly on the real Airflow scheduler (bench.dag_run)")
     parser.add_argument("--no-page-load", dest="page_load", action="store_false",
@@ -276,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.airflow:
         from bench import dag_run  # it builds on this module's world settings
 
-        result["airflow"] = dag_run.measure(args.customers, f"{args.db_prefix}_dag")
+        result["airflow"] = dag_run.measure(args.customers, f"{args.db_prefix}_dag", nights=args.nights)
     if args.memory_baseline and args.memory_baseline.exists():
         result["memory_growth"] = memory_growth(json.loads(args.memory_baseline.read_text()), result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
