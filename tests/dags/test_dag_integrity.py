@@ -198,6 +198,13 @@ def test_crm_nightly_extract_tasks_use_the_crm_source_pool(nightly):
         "extract.extract_products"]
     for task in extracts:
         assert task.pool == "crm_source", task.task_id
+    # The pool's slots go to the biggest tables first (their extract -> validate chain is longest):
+    # each extract has as many downstream tasks as the others, so their own weights decide.
+    assert len({len(t.get_flat_relatives(upstream=False)) for t in extracts}) == 1
+    by_priority = sorted(extracts, key=lambda t: t.priority_weight, reverse=True)
+    assert [t.task_id for t in by_priority] == [
+        "extract.extract_order_items", "extract.extract_orders", "extract.extract_customers",
+        "extract.extract_products"]
 
 
 def test_crm_nightly_has_extract_validate_and_load_task_groups(nightly):
