@@ -48,21 +48,32 @@ def _ts(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def run_night(client: httpx.Client, day: dt.date, label: str, warehouse: str) -> dict:
-    """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
-    settle(warehouse)
-    response = client.post("/api/v2/dags/crm_nightly/dagRuns",
-                           json={"logical_date": f"{day + dt.timedelta(days=1)}T02:00:00Z", "conf": {}})
+def _unpause(client: httpx.Client, dag_id: str) -> None:
+    """Wait until the dag-processor has parsed `dag_id`, then unpause it."""
+    _wait(f"{dag_id} parsed", lambda: client.get(f"/api/v2/dags/{dag_id}").status_code == 200, 300)
+    client.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+
+
+def _run_dag(client: httpx.Client, dag_id: str, logical_date: str | None, timeout: float) -> tuple[str, str, list]:
+    """Trigger `dag_id`, wait until the run ends; returns (run_id, state, its task instances)."""
+    response = client.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": logical_date, "conf": {}})
     response.raise_for_status()
     run_id = response.json()["dag_run_id"]
 
     def done():
-        state = client.get(f"/api/v2/dags/crm_nightly/dagRuns/{run_id}").json()["state"]
+        state = client.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
         return state in ("success", "failed") and state
 
-    state = _wait(f"run {run_id}", done, timeout=3600)
-    tis = client.get(f"/api/v2/dags/crm_nightly/dagRuns/{run_id}/taskInstances",
+    state = _wait(f"{dag_id} run {run_id}", done, timeout=timeout)
+    tis = client.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
                      params={"limit": 100}).json()["task_instances"]
+    return run_id, state, tis
+
+
+def run_night(client: httpx.Client, day: dt.date, label: str, warehouse: str) -> dict:
+    """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
+    settle(warehouse)
+    run_id, state, tis = _run_dag(client, "crm_nightly", f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
     ran = [t for t in tis if t["start_date"] and t["end_date"] and t["state"] == "success"]
     tasks = sorted(({"task": t["task_id"].split(".")[-1], "seconds": round(t["duration"], 2),
                      "start": t["start_date"], "end": t["end_date"], "try": t["try_number"]} for t in ran),
@@ -87,17 +98,9 @@ def _dags_folder(folder: Path) -> Path:
 def warm_up(client: httpx.Client) -> dict:
     """Run bench_warmup's no-op task once: the first task after the api-server starts pays a
     one-time delay that a running deployment paid long ago. Returns that task's record."""
-    _wait("bench_warmup parsed", lambda: client.get("/api/v2/dags/bench_warmup").status_code == 200, 300)
-    client.patch("/api/v2/dags/bench_warmup", json={"is_paused": False}).raise_for_status()
-    run_id = client.post("/api/v2/dags/bench_warmup/dagRuns", json={"logical_date": None}).json()["dag_run_id"]
-
-    def done():
-        state = client.get(f"/api/v2/dags/bench_warmup/dagRuns/{run_id}").json()["state"]
-        return state in ("success", "failed") and state
-
-    state = _wait("bench_warmup", done, timeout=300)
-    ti = client.get(f"/api/v2/dags/bench_warmup/dagRuns/{run_id}/taskInstances").json()["task_instances"][0]
-    return {"state": state, "noop_task_seconds": round(ti["duration"] or 0, 2)}
+    _unpause(client, "bench_warmup")
+    _, state, tis = _run_dag(client, "bench_warmup", None, 300)
+    return {"state": state, "noop_task_seconds": round(tis[0]["duration"] or 0, 2)}
 
 
 def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dict:
@@ -124,8 +127,7 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
         client = httpx.Client(base_url=base, timeout=30)
         client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
         cold_start = warm_up(client)
-        _wait("crm_nightly parsed", lambda: client.get("/api/v2/dags/crm_nightly").status_code == 200, 300)
-        client.patch("/api/v2/dags/crm_nightly", json={"is_paused": False}).raise_for_status()
+        _unpause(client, "crm_nightly")
         scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)
