@@ -31,6 +31,8 @@ from include.crm_etl.sql_files import query
 from include.crm_etl.sql_files import sql_text as _sql_text
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -663,12 +665,7 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
         params).fetchone()[0]
     segments = 0
     if not kept:
-        wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
-        wh.execute(query("marts/build_customer_segments.sql"), params)
-        segments = wh.execute(query("marts/insert_customer_segments.sql")).rowcount
-        # The new snapshot is in no statistics yet: without them the movement join below was
-        # planned for one row and ran for minutes at 2M lines.
-        wh.execute("ANALYZE marts.customer_segments")
+        segments = _publish_segments(wh, params)
         wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
         wh.execute(query("marts/build_segment_summary.sql"), params)
         for as_of, previous in wh.execute(query("marts/select_movement_targets.sql"), params).fetchall():
@@ -680,6 +677,36 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
     sales, restated = _restate_daily_sales(wh, params)
     return {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales,
             "daily_sales_days_restated": restated}
+
+
+def _publish_segments(wh: psycopg.Connection, params: dict) -> int:
+    """Score night D into marts.customer_segments; returns its rows. A new night gets a
+    partition of its own, built and indexed in bulk, then attached; a night already there (a
+    rerun, or rows in the default partition) is replaced by DELETE and INSERT, so readers keep
+    the old rows until commit."""
+    as_of: dt.date = params["as_of_date"]
+    partition = sql.Identifier("marts", f"customer_segments_{as_of:%Y%m%d}")
+    there = wh.execute(
+        "SELECT to_regclass(%(partition)s) IS NOT NULL "
+        "OR EXISTS (SELECT 1 FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s)",
+        {**params, "partition": partition.as_string(wh)}).fetchone()[0]
+    if there:
+        snapshot = sql.Identifier("pg_temp", "tmp_customer_segments")
+        wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
+        rows = wh.execute(query("marts/build_customer_segments.sql", snapshot=snapshot), params).rowcount
+        run_sql(wh, "marts/insert_customer_segments.sql", snapshot=snapshot)
+    else:
+        rows = wh.execute(query("marts/build_customer_segments.sql", snapshot=partition), params).rowcount
+        run_sql(wh, "marts/attach_customer_segments.sql", snapshot=partition, as_of_date=sql.Literal(as_of))
+    # The night's rows are in no statistics yet: without them the movement join was planned
+    # for one row and ran for minutes at 2M lines. Only the partition holding them is sampled.
+    holder = wh.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = (SELECT tableoid FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s LIMIT 1)",
+        params).fetchone()
+    if holder:
+        wh.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*holder)))
+    return rows
 
 
 def _restate_daily_sales(wh: psycopg.Connection, params: dict) -> tuple[int, int | str]:

@@ -139,6 +139,82 @@ def test_bootstrap_replaces_the_old_movement_view_with_the_filled_table(world):
         assert_movement(world, day)
 
 
+SEGMENT_PARTITIONS = """
+    SELECT c.relname, pg_get_expr(c.relpartbound, c.oid),
+           (SELECT count(*) FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
+            WHERE x.indrelid = c.oid AND i.inhparent IN ('marts.customer_segments_pkey'::regclass,
+                                                         'marts.customer_segments_segment_idx'::regclass))
+    FROM pg_inherits p JOIN pg_class c ON c.oid = p.inhrelid
+    WHERE p.inhparent = 'marts.customer_segments'::regclass ORDER BY 1"""
+WHERE_ROWS_ARE = ("SELECT as_of_date, tableoid::regclass::text, count(*) FROM marts.customer_segments "
+                  "GROUP BY 1, 2 ORDER BY 1")
+SEGMENTS_DIGEST = ("SELECT as_of_date, md5(string_agg(to_jsonb(s)::text, '|' ORDER BY customer_id)) "
+                   "FROM marts.customer_segments s GROUP BY 1 ORDER BY 1")
+
+
+def test_each_night_is_a_partition_of_its_own_with_the_tables_keys(world):
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    oid = world.wh("SELECT 'marts.customer_segments_20261002'::regclass::oid")
+    world.night(NIGHTS[1])  # a rerun replaces the night's rows in its partition
+    assert world.wh("SELECT 'marts.customer_segments_20261002'::regclass::oid") == oid
+    assert_same(mart_segments(world, NIGHTS[1]), expected_segments(world, NIGHTS[1]), ["customer_id"])
+    # both unique keys and the segment index are the partitioned table's, attached
+    assert world.wh(SEGMENT_PARTITIONS) == [
+        ("customer_segments_20261001", "FOR VALUES IN ('2026-10-01')", 2),
+        ("customer_segments_20261002", "FOR VALUES IN ('2026-10-02')", 2),
+        ("customer_segments_default", "DEFAULT", 2)]
+    assert [(d, t) for d, t, _ in world.wh(WHERE_ROWS_ARE)] == [
+        (NIGHTS[0], "marts.customer_segments_20261001"), (NIGHTS[1], "marts.customer_segments_20261002")]
+
+
+def test_a_night_whose_rows_sit_in_the_default_partition_is_rebuilt_there(world):
+    demo_crm.tick(world.source_uri, day=NIGHTS[0], seed=7)
+    world.night(NIGHTS[0])
+    # a hand-made row of a night without a partition lands in the default partition
+    world.wh("INSERT INTO marts.customer_segments VALUES (%s, -1, NULL, 0, 0, NULL, NULL, NULL, 'prospect')",
+             (NIGHTS[1],))
+    for day in NIGHTS[1:]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+        assert_same(mart_segments(world, day), expected_segments(world, day), ["customer_id"])
+    assert [(d, t) for d, t, _ in world.wh(WHERE_ROWS_ARE)] == [
+        (NIGHTS[0], "marts.customer_segments_20261001"), (NIGHTS[1], "marts.customer_segments_default"),
+        (NIGHTS[2], "marts.customer_segments_20261003")]
+
+
+def test_bootstrap_moves_an_unpartitioned_table_into_a_partition_per_night(world):
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+    before = world.wh(SEGMENTS_DIGEST)
+    # The shape of an older release: one plain table, and the views on it.
+    world.wh("CREATE TABLE marts.customer_segments_old AS SELECT * FROM marts.customer_segments")
+    world.wh("DROP TABLE marts.customer_segments CASCADE")
+    world.wh("DROP TABLE marts.segment_movement")
+    world.wh("ALTER TABLE marts.customer_segments_old RENAME TO customer_segments")
+    world.wh("ALTER TABLE marts.customer_segments ADD PRIMARY KEY (as_of_date, customer_id)")
+    world.wh("CREATE INDEX customer_segments_segment_idx ON marts.customer_segments (as_of_date, segment, customer_id)")
+    world.wh("CREATE VIEW marts.segment_contacts AS SELECT * FROM marts.customer_segments")
+    world.wh("CREATE VIEW marts.segment_movement AS SELECT as_of_date FROM marts.customer_segments")
+    world.wh("DELETE FROM audit.ddl_version")
+    demo_crm.tick(world.source_uri, day=NIGHTS[2], seed=7)
+    world.night(NIGHTS[2])  # bootstrap migrates, then the night gets a partition of its own
+    assert world.wh("SELECT relkind FROM pg_class WHERE oid = 'marts.customer_segments'::regclass") == [("p",)]
+    assert world.wh(SEGMENTS_DIGEST)[:2] == before
+    assert [(name, bound) for name, bound, _ in world.wh(SEGMENT_PARTITIONS)] == [
+        ("customer_segments_20261001", "FOR VALUES IN ('2026-10-01')"),
+        ("customer_segments_20261002", "FOR VALUES IN ('2026-10-02')"),
+        ("customer_segments_20261003", "FOR VALUES IN ('2026-10-03')"),
+        ("customer_segments_default", "DEFAULT")]
+    assert world.wh("SELECT to_regclass('marts.customer_segments_unpartitioned')") == [(None,)]
+    assert_same(mart_segments(world, NIGHTS[2]), expected_segments(world, NIGHTS[2]), ["customer_id"])
+    for day in NIGHTS[1:]:
+        assert_movement(world, day)
+    assert world.wh("SELECT count(*) FROM marts.segment_contacts")[0][0] > 0  # the view is back
+
+
 def test_old_order_refunded_on_a_later_night_restates_sales_and_monetary(world):
     day1, day2 = NIGHTS[0], NIGHTS[1]
     world.add_customer(910001, at(day1, 6))
@@ -243,6 +319,8 @@ def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypat
     with pytest.raises(pipeline.MartCheckError, match="unique_customer: observed 1, expected 0"):
         world.night(NIGHTS[1])
     assert {m: world.wh(query.format(m))[0][0] for m in marts} == before
+    # the night's new partition went with the rollback
+    assert world.wh("SELECT to_regclass('marts.customer_segments_20261002')") == [(None,)]
     logged = world.wh("SELECT d.status FROM audit.data_quality_log d JOIN audit.etl_run_log r USING (run_id) "
                       "WHERE r.business_date = %s AND d.\"check\" = 'marts.customer_segments.unique_customer'",
                       (NIGHTS[1],))

@@ -2,6 +2,25 @@
 CREATE SCHEMA IF NOT EXISTS marts;
 
 -- One row per canonical customer per night (as_of_date = D); earlier nights are kept.
+-- One partition per night, marts.customer_segments_YYYYMMDD: build_marts fills a new night's
+-- table, indexes it in bulk and attaches it (marts/attach_customer_segments.sql). Rows of a date
+-- without a partition of its own (a hand-made fix) land in the default partition.
+-- A warehouse from before the partitioning keeps its snapshots: the table is set aside here
+-- and its rows are moved into per-night partitions below.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass('marts.customer_segments') AND relkind = 'r') THEN
+        -- The views on it are made again below (segment_movement is a table since).
+        DROP VIEW IF EXISTS marts.segment_contacts;
+        IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass('marts.segment_movement') AND relkind = 'v') THEN
+            DROP VIEW marts.segment_movement;
+        END IF;
+        ALTER TABLE marts.customer_segments RENAME TO customer_segments_unpartitioned;
+        ALTER INDEX marts.customer_segments_pkey RENAME TO customer_segments_unpartitioned_pkey;
+        ALTER INDEX IF EXISTS marts.customer_segments_segment_idx
+            RENAME TO customer_segments_unpartitioned_segment_idx;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS marts.customer_segments (
     as_of_date    date           NOT NULL,
     customer_id   bigint         NOT NULL,  -- canonical customer (core.customer_xref)
@@ -13,9 +32,23 @@ CREATE TABLE IF NOT EXISTS marts.customer_segments (
     m_score       smallint,
     segment       text           NOT NULL,
     PRIMARY KEY (as_of_date, customer_id)
-);
+) PARTITION BY LIST (as_of_date);
 CREATE INDEX IF NOT EXISTS customer_segments_segment_idx
     ON marts.customer_segments (as_of_date, segment, customer_id);
+CREATE TABLE IF NOT EXISTS marts.customer_segments_default PARTITION OF marts.customer_segments DEFAULT;
+DO $$
+DECLARE
+    night date;
+BEGIN
+    IF to_regclass('marts.customer_segments_unpartitioned') IS NOT NULL THEN
+        FOR night IN SELECT DISTINCT as_of_date FROM marts.customer_segments_unpartitioned LOOP
+            EXECUTE format('CREATE TABLE marts.%I PARTITION OF marts.customer_segments FOR VALUES IN (%L)',
+                           'customer_segments_' || to_char(night, 'YYYYMMDD'), night);
+        END LOOP;
+        INSERT INTO marts.customer_segments SELECT * FROM marts.customer_segments_unpartitioned;
+        DROP TABLE marts.customer_segments_unpartitioned;
+    END IF;
+END $$;
 
 CREATE TABLE IF NOT EXISTS marts.segment_summary (
     as_of_date        date           NOT NULL,

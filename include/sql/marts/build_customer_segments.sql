@@ -1,8 +1,10 @@
 -- RFM segments for business day D (%(as_of_date)s), every rule in one place.
 -- cutoff = D+1 00:00 in the business timezone; window = [cutoff - 365 days, cutoff).
--- Scored into a temp table: CREATE TABLE AS may scan and aggregate with parallel workers, an
--- INSERT ... SELECT may not. insert_customer_segments.sql publishes it in the same transaction.
-CREATE TEMP TABLE tmp_customer_segments ON COMMIT DROP AS
+-- Scored into a new table (CREATE TABLE AS may scan and aggregate with parallel workers, an
+-- INSERT ... SELECT may not): a new night's partition, which attach_customer_segments.sql
+-- indexes and attaches, or, when the night is rebuilt, a temp table that
+-- insert_customer_segments.sql publishes. Both in the transaction of the whole build.
+CREATE TABLE {snapshot} AS
 -- Qualifying orders (paid, shipped or delivered, placed before the cutoff) summed per
 -- canonical customer of their customer_id. Value = valid lines - discount (net_amount).
 -- cutoff = D+1 00:00 in the business timezone; window = [cutoff - 365 days, cutoff).
@@ -74,10 +76,12 @@ scored AS (
     FROM rfm
     WHERE frequency < 1
 )
-SELECT %(as_of_date)s::date AS as_of_date, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+-- The columns' types are the partitioned table's, as attaching a partition requires.
+SELECT %(as_of_date)s::date AS as_of_date, customer_id::bigint, recency_days::integer, frequency::integer,
+       monetary::numeric(14, 2), r_score::smallint, f_score::smallint, m_score::smallint,
        CASE
            WHEN frequency >= 1 THEN marts.rfm_segment(r_score, f_score)
            WHEN recency_days IS NOT NULL THEN 'lost'      -- ordered before, not in the window
            ELSE 'prospect'                                -- never a qualifying order
-       END AS segment
+       END::text AS segment
 FROM scored
