@@ -70,9 +70,9 @@ def _run_dag(client: httpx.Client, dag_id: str, logical_date: str | None, timeou
     return run_id, state, tis
 
 
-def run_night(client: httpx.Client, day: dt.date, label: str, warehouse: str) -> dict:
+def run_night(client: httpx.Client, day: dt.date, label: str, source: str, warehouse: str) -> dict:
     """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
-    settle(warehouse)
+    settle(source, warehouse)
     run_id, state, tis = _run_dag(client, "crm_nightly", f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
     ran = [t for t in tis if t["start_date"] and t["end_date"] and t["state"] == "success"]
     tasks = sorted(({"task": t["task_id"].split(".")[-1], "seconds": round(t["duration"], 2),
@@ -128,12 +128,12 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
         client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
         cold_start = warm_up(client)
         _unpause(client, "crm_nightly")
-        scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", warehouse))
+        scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", source, warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)
             tick_world(source, day)
             scenarios.append(run_night(client, day, "nightly incremental" if n == 0 else f"nightly incremental {n + 1}",
-                                       warehouse))
+                                       source, warehouse))
     return {"world": world, "executor": "LocalExecutor", "cold_start": cold_start, "scenarios": scenarios}
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from include.crm_etl import embedded_pg
+from include.crm_etl.config import SCHEDULER_IDLE_SLEEP_SECONDS
 
 REPO_ROOT = embedded_pg.REPO_ROOT
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -40,6 +41,7 @@ def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    env.setdefault("AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", SCHEDULER_IDLE_SLEEP_SECONDS)
     # Locally a failing task should surface in seconds, not after 5-minute retry delays.
     env.setdefault("ETL_RETRY_DELAY_SECONDS", "10")
     return env

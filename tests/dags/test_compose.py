@@ -13,7 +13,13 @@ import pytest
 import yaml
 
 from include.crm_etl import airflow_processes
-from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, SOURCE_POOL_SLOTS, WAREHOUSE_CONN_ID
+from include.crm_etl.config import (
+    SCHEDULER_IDLE_SLEEP_SECONDS,
+    SOURCE_CONN_ID,
+    SOURCE_POOL,
+    SOURCE_POOL_SLOTS,
+    WAREHOUSE_CONN_ID,
+)
 from include.crm_etl.segments_page.queries import READER_CONN_ID
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +81,7 @@ def test_connections_and_folders_match_the_code(services):
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/repo/dags"
     assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == "/opt/airflow/repo/plugins"
     assert env["PYTHONPATH"] == "/opt/airflow/repo"
+    assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == SCHEDULER_IDLE_SLEEP_SECONDS
     mounts = set(services["airflow-scheduler"]["volumes"])
     assert {"./dags:/opt/airflow/repo/dags:ro", "./plugins:/opt/airflow/repo/plugins:ro",
             "./include:/opt/airflow/repo/include:ro", "./config:/opt/airflow/config:ro"} <= mounts
