@@ -82,6 +82,12 @@ def test_a_run_triggered_through_the_rest_api_succeeds(stack):
                   and _run_state(client, run["dag_run_id"]))
     assert state == "success", (home / "logs" / "scheduler.log").read_text()[-3000:]
     assert world.wh("SELECT business_date, status FROM audit.etl_run_log") == [(FIRST, "success")]
+    # The tasks' counts go to the task logs and the run log, never to XCom (one round trip each).
+    xcoms = client.get(f"/api/v2/dags/crm_nightly/dagRuns/{run['dag_run_id']}/taskInstances/~/xcomEntries")
+    assert xcoms.status_code == 200 and xcoms.json()["total_entries"] == 0, xcoms.text
+    [(counts,)] = world.wh("SELECT table_counts FROM audit.etl_run_log")
+    assert set(counts) == {"customers", "products", "orders", "order_items", "marts"}
+    assert counts["orders"]["extracted"] > 0 and counts["marts"]["customer_segments"] > 0
 
 
 def test_a_three_night_backfill_completes_and_the_page_shows_it(stack):

@@ -4,4 +4,5 @@
 - `queries`: the page's reads (SQL in include/sql/segments_page/), through `warehouse_reader`.
 - `csv_export`: streaming, Excel-safe CSV of any view.
 - `app`: the routes, all behind Airflow's auth manager.
+- `mount`: what the plugin mounts: the app, built on its first request.
 """
