@@ -228,6 +228,14 @@ def test_crm_nightly_publishes_one_asset_per_mart(nightly):
                        "marts.daily_sales"}
 
 
+def test_crm_nightly_tasks_return_nothing_for_xcom(nightly):
+    # A dict return annotation would turn on multiple_outputs: one XCom, one api-server round
+    # trip, per key. The counts are in audit.etl_run_log and the task logs instead.
+    for task in nightly.tasks:
+        assert not task.multiple_outputs, task.task_id
+        assert task.python_callable.__annotations__.get("return") in ("None", None), task.task_id
+
+
 def test_crm_nightly_only_finish_failed_skips_retries(nightly):
     assert nightly.get_task("finish_failed").retries == 0
     assert nightly.get_task("finish_failed").trigger_rule == "one_failed"
