@@ -91,6 +91,29 @@ def _serving_dir() -> Path:
         return Path(conn.execute("SHOW data_directory").fetchone()[0]).resolve()
 
 
+def _running_port(pgdata: Path) -> int | None:
+    """The port of the server that holds `pgdata`'s lock file, if that server is alive.
+
+    A second server on the same data folder under another port would find the lock file,
+    take it for stale, and the first server would shut down once its lock file is gone.
+    """
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid, lock_port = int(lines[0]), int(lines[3])
+    except (OSError, IndexError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, under another user (the pgserver system user)
+    comm = Path(f"/proc/{pid}/comm")
+    if comm.exists() and comm.read_text().strip() != "postgres":
+        return None  # the PID now belongs to something else
+    return lock_port
+
+
 def start() -> str:
     """Start the server if it is not running; return its base URI. Safe to call repeatedly."""
     if is_ready():
@@ -101,16 +124,26 @@ def start() -> str:
                 f"or set ETL_PG_PORT to another port")
         return base_uri()
     pgdata = data_dir()
+    running = _running_port(pgdata)
+    if running is not None and running != port():
+        raise RuntimeError(
+            f"an embedded PostgreSQL already serves {pgdata} on port {running}: set ETL_PG_PORT={running}, "
+            f"or stop it first (make pg-stop)")
+    if running is not None:
+        return _wait_ready(pgdata)  # starting up on our port
     _prepare_dirs(pgdata)
     if not (pgdata / "PG_VERSION").exists():
         _run([_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=UTF8",
               "--locale=C", "-U", "postgres"])
-    stale = pgdata / "postmaster.pid"
-    if stale.exists() and not is_ready():
-        stale.unlink()  # left behind by a killed server
+    if (pgdata / "postmaster.pid").exists():
+        (pgdata / "postmaster.pid").unlink()  # left behind by a killed server
     _run([_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "server.log"),
           "-o", f"-h 127.0.0.1 -p {port()} -k {pgdata} -c timezone=UTC -c max_connections=200",
           "start"])
+    return _wait_ready(pgdata)
+
+
+def _wait_ready(pgdata: Path) -> str:
     for _ in range(60):
         if is_ready():
             return base_uri()
@@ -139,7 +172,11 @@ def ensure_database(name: str, *, recreate: bool = False) -> str:
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "start"
     if command == "start":
-        print(start())
+        try:
+            print(start())
+        except RuntimeError as error:  # a clash the user must resolve: the message says how
+            print(f"embedded_pg: {error}", file=sys.stderr)
+            return 1
     elif command == "stop":
         stop()
     elif command == "uri":
