@@ -252,7 +252,10 @@ def markdown(result: dict) -> str:
         lines += ["", f"Our loader stores exactly what server-side COPY stores: {c['ours_equals_server_copy']} "
                   "(md5 of every row).", ""]
     notes = REPO / "bench" / "notes.md"
-    if notes.exists():
+    if result.get("memory_growth"):  # a run at another scale, against the 1M run's memory
+        lines += ["How to read these numbers, and where the time goes: the notes of "
+                  "[benchmarks.md](benchmarks.md), which are about the 1M run.", ""]
+    elif notes.exists():
         lines += [notes.read_text()]
     return "\n".join(lines)
 

@@ -91,27 +91,46 @@ def _serving_dir() -> Path:
         return Path(conn.execute("SHOW data_directory").fetchone()[0]).resolve()
 
 
-def _running_port(pgdata: Path) -> int | None:
-    """The port of the server that holds `pgdata`'s lock file, if that server is alive.
+def _lock_file(pgdata: Path) -> list[str] | None:
+    """The lines of `pgdata`'s postmaster.pid, None when there is none. A server writes the
+    file just after creating it, so an unreadable one is read once more before it counts."""
+    for attempt in range(2):
+        try:
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        if len(lines) >= 4 and lines[0].strip().isdigit() and lines[3].strip().isdigit():
+            return lines
+        if not attempt:
+            time.sleep(0.5)
+    return lines
 
-    A second server on the same data folder under another port would find the lock file,
-    take it for stale, and the first server would shut down once its lock file is gone.
-    """
-    try:
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-        pid, lock_port = int(lines[0]), int(lines[3])
-    except (OSError, IndexError, ValueError):
-        return None
+
+def _is_postgres(pid: int) -> bool:
+    """Whether `pid` is a live PostgreSQL process of ours (not a PID reused by another one)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):  # gone, or another user's process now
+        return False
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+    except FileNotFoundError:  # exited meanwhile, or no /proc on this system
+        done = subprocess.run(["ps", "-p", str(pid), "-o", "comm="], capture_output=True, text=True)
+        name = Path(done.stdout.strip()).name
+    return name == "postgres"
+
+
+def _running(pgdata: Path) -> tuple[int, str] | None:
+    """(port, status) of the live server that holds `pgdata`'s lock file, if any.
+
+    A second server started on the same data folder under another port would take the lock
+    file for stale, and the first server shuts down once its lock file is gone.
+    """
+    lines = _lock_file(pgdata)
+    if not lines or not lines[0].strip().isdigit() or not _is_postgres(int(lines[0])):
         return None
-    except PermissionError:
-        pass  # alive, under another user (the pgserver system user)
-    comm = Path(f"/proc/{pid}/comm")
-    if comm.exists() and comm.read_text().strip() != "postgres":
-        return None  # the PID now belongs to something else
-    return lock_port
+    status = lines[7].strip() if len(lines) > 7 else ""
+    return int(lines[3]), status
 
 
 def start() -> str:
@@ -124,13 +143,15 @@ def start() -> str:
                 f"or set ETL_PG_PORT to another port")
         return base_uri()
     pgdata = data_dir()
-    running = _running_port(pgdata)
-    if running is not None and running != port():
-        raise RuntimeError(
-            f"an embedded PostgreSQL already serves {pgdata} on port {running}: set ETL_PG_PORT={running}, "
-            f"or stop it first (make pg-stop)")
-    if running is not None:
-        return _wait_ready(pgdata)  # starting up on our port
+    if running := _running(pgdata):
+        held_on, status = running
+        if held_on != port():
+            raise RuntimeError(
+                f"an embedded PostgreSQL already serves {pgdata} on port {held_on}: set ETL_PG_PORT={held_on}, "
+                f"or stop it first (make pg-stop)")
+        if status != "stopping":
+            return _wait_ready(pgdata)  # starting up, or in recovery, on our port
+        _wait(lambda: _running(pgdata) is None, f"the embedded PostgreSQL holding {pgdata} did not stop")
     _prepare_dirs(pgdata)
     if not (pgdata / "PG_VERSION").exists():
         _run([_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=UTF8",
@@ -144,11 +165,16 @@ def start() -> str:
 
 
 def _wait_ready(pgdata: Path) -> str:
-    for _ in range(60):
-        if is_ready():
-            return base_uri()
+    _wait(is_ready, f"embedded PostgreSQL on port {port()} does not answer; see {pgdata / 'server.log'}")
+    return base_uri()
+
+
+def _wait(done, failure: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds  # 60 s: pg_ctl's own start timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(failure)
         time.sleep(0.5)
-    raise RuntimeError(f"embedded PostgreSQL did not start; see {pgdata / 'server.log'}")
 
 
 def stop() -> None:

@@ -228,12 +228,29 @@ def test_crm_nightly_publishes_one_asset_per_mart(nightly):
                        "marts.daily_sales"}
 
 
+def _returned_values(function: ast.FunctionDef) -> list[int]:
+    """Lines where `function` itself (not a function nested in it) returns a value."""
+    found, todo = [], list(function.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            found.append(node.lineno)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def test_crm_nightly_tasks_return_nothing_for_xcom(nightly):
-    # A dict return annotation would turn on multiple_outputs: one XCom, one api-server round
-    # trip, per key. The counts are in audit.etl_run_log and the task logs instead.
+    # A returned value is an XCom, and a dict annotation turns on multiple_outputs: one XCom per
+    # key. Each is a round trip to the api-server. The counts are in audit.etl_run_log instead.
     for task in nightly.tasks:
         assert not task.multiple_outputs, task.task_id
         assert task.python_callable.__annotations__.get("return") in ("None", None), task.task_id
+    tree = ast.parse((REPO / "dags" / "crm_nightly.py").read_text())
+    tasks = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+             and any("task" in ast.unparse(d) for d in f.decorator_list)]
+    assert len(tasks) == 8  # bootstrap, extract, validate, load, build, check, finish x2
+    assert {f.name: _returned_values(f) for f in tasks} == {f.name: [] for f in tasks}
 
 
 def test_crm_nightly_only_finish_failed_skips_retries(nightly):
