@@ -24,7 +24,6 @@ processes 2026-10-05. Backfill with
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import time
 
@@ -38,7 +37,6 @@ from include.crm_etl.dag_defaults import default_args
 from include.crm_etl.notify import on_run_success
 from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
 
-log = logging.getLogger(__name__)
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
 # The source pool lets two extracts run at once: the biggest tables go first, since their
@@ -49,9 +47,9 @@ EXTRACT_PRIORITY = {"order_items": 4, "orders": 3, "customers": 2, "products": 1
 def _run(context, step: str, fn) -> None:
     """Run one pipeline step against the warehouse, timing it into the run log.
 
-    What the step returns (its counts) goes to the task log; audit.etl_run_log keeps the same
-    counts. Nothing goes to XCom: no task reads another's output, and a returned dict would be
-    one XCom per key, each a round trip to the api-server (about 40 ms a task).
+    The step logs its counts and records them in audit.etl_run_log. Nothing goes to XCom: no
+    task reads another's output, and a returned dict would be one XCom per key plus one for
+    the dict, each a round trip to the api-server.
     """
     from include.crm_etl import connections, pipeline
     from include.crm_etl.run_context import RunContext
@@ -59,10 +57,8 @@ def _run(context, step: str, fn) -> None:
     ctx = RunContext.from_airflow(context)
     started = time.monotonic()
     with connections.connect(WAREHOUSE_CONN_ID) as wh:
-        result = fn(wh, ctx, pipeline, connections)
+        fn(wh, ctx, pipeline, connections)
         pipeline.record_task_seconds(wh, ctx, step, time.monotonic() - started)
-    if result is not None:
-        log.info("%s: %s", step, result)
 
 
 @dag(

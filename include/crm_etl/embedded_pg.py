@@ -92,8 +92,9 @@ def _serving_dir() -> Path:
 
 
 def _lock_file(pgdata: Path) -> list[str] | None:
-    """The lines of `pgdata`'s postmaster.pid, None when there is none. A server writes the
-    file just after creating it, so an unreadable one is read once more before it counts."""
+    """The lines of `pgdata`'s postmaster.pid (PID first, port fourth), None when there is
+    none or it never gets its PID and port. A server writes the file just after creating it,
+    so an incomplete one is read once more."""
     for attempt in range(2):
         try:
             lines = (pgdata / "postmaster.pid").read_text().splitlines()
@@ -103,7 +104,7 @@ def _lock_file(pgdata: Path) -> list[str] | None:
             return lines
         if not attempt:
             time.sleep(0.5)
-    return lines
+    return None
 
 
 def _is_postgres(pid: int) -> bool:
@@ -127,7 +128,7 @@ def _running(pgdata: Path) -> tuple[int, str] | None:
     file for stale, and the first server shuts down once its lock file is gone.
     """
     lines = _lock_file(pgdata)
-    if not lines or not lines[0].strip().isdigit() or not _is_postgres(int(lines[0])):
+    if lines is None or not _is_postgres(int(lines[0])):
         return None
     status = lines[7].strip() if len(lines) > 7 else ""
     return int(lines[3]), status

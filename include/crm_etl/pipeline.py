@@ -278,6 +278,7 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
             )
         result = {"validated": rows, "rejected": rejected}
         _record_counts(wh, ctx, table.name, result)
+    log.info("validated %s: %s", table.name, result)
     failed = [g for g in gates if not g.passed]
     if failed:
         detail = "; ".join(f"{g.check} = {g.observed:.2%} (limit {g.threshold:.0%})" for g in failed)
@@ -659,6 +660,7 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
         with wh.transaction():
             _log_mart_checks(wh, ctx, results)
         raise MartCheckError("; ".join(f"{c}: observed {o}, expected {e}" for c, _, o, e in failed))
+    log.info("built marts for %s: %s", params["as_of_date"], counts)
     return counts
 
 
