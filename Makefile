@@ -23,22 +23,22 @@ lock:  ## re-resolve requirements.in into the pinned requirements.txt
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.txt
 
 pg-start: venv  ## start the embedded PostgreSQL (.local/pg, 127.0.0.1:54329)
-	$(PY) -m include.crm_etl.embedded_pg start
+	$(PY) -m devtools.embedded_pg start
 
 pg-stop:  ## stop the embedded PostgreSQL
-	$(PY) -m include.crm_etl.embedded_pg stop
+	$(PY) -m devtools.embedded_pg stop
 
 demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business days
-	$(PY) -m include.crm_etl.demo
+	$(PY) -m devtools.demo
 
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
-	$(PY) -m include.crm_etl.demo_alerts
+	$(PY) -m devtools.demo_alerts
 
 bench: venv system-deps  ## ~250k customers, ~1M lines: stage timings and memory, crm_nightly on the real scheduler, side-by-side loaders, page latency (BENCH_ARGS='--scale 2')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 on the embedded setup (user admin, password printed)
-	$(PY) -m include.crm_etl.local_airflow
+	$(PY) -m devtools.local_airflow
 
 system-deps:  ## Debian packages the tests use: chromium + chromium-driver (page e2e), docker-compose (compose check)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v docker-compose >/dev/null || \
@@ -50,14 +50,14 @@ test: venv system-deps  ## the whole suite: lint, DAG integrity, unit, integrati
 	$(PY) -m pytest
 
 test-unit: venv
-	$(PY) -m pytest tests/unit tests/dags
+	$(PY) -m pytest -m "not integration and not slow"
 
 test-integration: venv system-deps
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest -m integration
 
 lint: venv
 	$(VENV)/bin/ruff check .
 
 clean:  ## stop the server and delete .local (all local data)
-	-$(PY) -m include.crm_etl.embedded_pg stop
+	-$(PY) -m devtools.embedded_pg stop
 	rm -rf .local

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from include.crm_etl import embedded_pg
+from devtools import embedded_pg
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".local" / "bench"
@@ -70,7 +70,7 @@ def run_one(kind: str, uri: str, parquet: Path, sample: int | None) -> dict:
 
     import psycopg
 
-    from include.crm_etl import pg_io
+    from include.warehouse_kit import pg_io
 
     frame = pd.read_parquet(parquet)
     if sample:

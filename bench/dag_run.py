@@ -28,8 +28,8 @@ from pathlib import Path
 import httpx
 
 from bench.run import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
-from include.crm_etl import airflow_processes, embedded_pg
-from include.crm_etl.config import SOURCE_POOL, SOURCE_POOL_SLOTS
+from devtools import airflow_processes, embedded_pg
+from include.warehouse_kit.settings import SOURCE_POOL, SOURCE_POOL_SLOTS
 
 REPO = Path(__file__).resolve().parents[1]
 USER, PASSWORD = "bench", "Bench-pw-1"

@@ -14,7 +14,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from include.crm_etl import airflow_processes, embedded_pg, headless_browser
+from devtools import airflow_processes, embedded_pg, headless_browser
 
 
 def measure(warehouse_url: str, loads: int) -> dict:

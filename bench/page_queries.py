@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from include.crm_etl.segments_page import filters, queries
+from include.crm.segments_page import filters, queries
 
 
 def _timed(fn: Callable[[], object], runs: int) -> dict:

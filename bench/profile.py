@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pyinstrument import Profiler
 
-from include.crm_etl import embedded_pg, pipeline
-from include.crm_etl.run_context import RunContext
+from devtools import embedded_pg
+from include.crm import pipeline
+from include.warehouse_kit.run_context import RunContext
 
 REPO = Path(__file__).resolve().parents[1]
 

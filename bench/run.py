@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from bench import compare, page_load, page_queries
-from include.crm_etl import embedded_pg
+from devtools import embedded_pg
 
 REPO = Path(__file__).resolve().parents[1]
 # The issue's world: about 250k customers and 1M order lines. The demo's customers order more
@@ -41,7 +41,7 @@ STEPS = ("bootstrap", "extract", "validate", "load_products", "load_customers", 
 def generator(*args: str) -> dict:
     """The demo generator in its own process, so this one stays small: a child's peak RSS
     includes what it inherits from its parent at fork time."""
-    out = subprocess.run([sys.executable, "-m", "include.crm_etl.demo_crm", *args], cwd=REPO,
+    out = subprocess.run([sys.executable, "-m", "devtools.demo_crm", *args], cwd=REPO,
                          env={**os.environ, "PYTHONPATH": str(REPO)}, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -8,9 +8,10 @@ import json
 import sys
 import time
 
-from include.crm_etl import pg_io, pipeline
-from include.crm_etl.contracts import BY_NAME
-from include.crm_etl.run_context import RunContext
+from include.crm import pipeline
+from include.crm.contracts import BY_NAME
+from include.warehouse_kit import pg_io
+from include.warehouse_kit.run_context import RunContext
 
 
 def main(argv: list[str]) -> int:

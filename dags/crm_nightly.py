@@ -31,11 +31,11 @@ import pendulum
 from airflow.sdk import Asset, Param, TaskGroup, TriggerRule, chain, dag, task
 from business_day_timetable import BusinessDayTimetable
 
-from include.crm_etl.config import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID
-from include.crm_etl.contracts import TABLES
-from include.crm_etl.dag_defaults import default_args
-from include.crm_etl.notify import on_run_success
-from include.crm_etl.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
+from include.crm.contracts import TABLES
+from include.warehouse_kit.dag_defaults import default_args
+from include.warehouse_kit.notify import on_run_success
+from include.warehouse_kit.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
+from include.warehouse_kit.settings import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID
 
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
@@ -51,8 +51,9 @@ def _run(context, step: str, fn) -> None:
     task reads another's output, and a returned dict would be one XCom per key plus one for
     the dict, each a round trip to the api-server.
     """
-    from include.crm_etl import connections, pipeline
-    from include.crm_etl.run_context import RunContext
+    from include.crm import pipeline
+    from include.warehouse_kit import connections
+    from include.warehouse_kit.run_context import RunContext
 
     ctx = RunContext.from_airflow(context)
     started = time.monotonic()
@@ -84,7 +85,7 @@ def crm_nightly():
     @task
     def extract_table(table: str, **context) -> None:
         def step(wh, ctx, p, c):
-            from include.crm_etl.contracts import BY_NAME
+            from include.crm.contracts import BY_NAME
 
             with c.connect(SOURCE_CONN_ID) as src:
                 return p.extract(src, wh, BY_NAME[table], ctx)
@@ -94,7 +95,7 @@ def crm_nightly():
     @task
     def validate_table(table: str, **context) -> None:
         def step(wh, ctx, p, c):
-            from include.crm_etl.contracts import BY_NAME
+            from include.crm.contracts import BY_NAME
 
             return p.validate(wh, BY_NAME[table], ctx)
 

@@ -19,7 +19,7 @@ import pendulum
 from airflow.sdk import dag, task
 from business_day_timetable import BusinessDayTimetable
 
-from include.crm_etl.dag_defaults import default_args
+from include.warehouse_kit.dag_defaults import default_args
 
 
 @dag(
@@ -34,9 +34,9 @@ from include.crm_etl.dag_defaults import default_args
 def crm_nightly_lateness():
     @task
     def check_night_finished(**context) -> str:
-        from include.crm_etl import connections, notify
-        from include.crm_etl.config import WAREHOUSE_CONN_ID
-        from include.crm_etl.run_context import RunContext
+        from include.warehouse_kit import connections, notify
+        from include.warehouse_kit.run_context import RunContext
+        from include.warehouse_kit.settings import WAREHOUSE_CONN_ID
 
         business_date = RunContext.from_airflow(context).business_date
         with connections.connect(WAREHOUSE_CONN_ID) as wh:

@@ -1,5 +1,5 @@
 """Puts "Customer segments" in the Airflow UI navigation: a FastAPI app at /segments, shown by
-an external view. The app, its queries and its assets live in include/crm_etl/segments_page/;
+an external view. The app, its queries and its assets live in include/crm/segments_page/;
 the app is built on its first request (segments_page/mount.py), so the processes that load
 plugins but never serve the page (every task's among them) skip it.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from include.crm_etl.segments_page.mount import AppOnFirstRequest
+from include.crm.segments_page.mount import AppOnFirstRequest
 
 
 class SegmentsPagePlugin(AirflowPlugin):

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from include.crm_etl import airflow_processes
-from include.crm_etl.config import (
+from devtools import airflow_processes
+from include.crm.segments_page.queries import READER_CONN_ID
+from include.warehouse_kit.settings import (
     SCHEDULER_IDLE_SLEEP_SECONDS,
     SOURCE_CONN_ID,
     SOURCE_POOL,
     SOURCE_POOL_SLOTS,
     WAREHOUSE_CONN_ID,
 )
-from include.crm_etl.segments_page.queries import READER_CONN_ID
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yaml"
@@ -40,6 +40,7 @@ def airflow_env(services) -> dict:
     return services["airflow-scheduler"]["environment"]
 
 
+@pytest.mark.integration  # needs Debian's docker-compose (`make system-deps`)
 def test_docker_compose_config_accepts_the_file():
     assert shutil.which("docker-compose"), "docker-compose is missing: `make system-deps` installs Debian's package"
     done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=REPO,
@@ -87,7 +88,7 @@ def test_connections_and_folders_match_the_code(services):
             "./include:/opt/airflow/repo/include:ro", "./config:/opt/airflow/config:ro"} <= mounts
     init = (REPO / "docker" / "airflow-init.sh").read_text()
     assert f"airflow pools set {SOURCE_POOL} {SOURCE_POOL_SLOTS}" in init
-    assert "include.crm_etl.security" in init and "airflow db migrate" in init
+    assert "include.warehouse_kit.security" in init and "airflow db migrate" in init
 
 
 def test_same_airflow_version_and_a_real_auth_manager(services):

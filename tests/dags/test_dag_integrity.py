@@ -295,7 +295,7 @@ def test_crm_nightly_rejects_a_non_boolean_full_refresh(nightly):
 
 
 def test_every_task_of_every_dag_has_the_failure_notifier(bag):
-    from include.crm_etl.notify import on_task_failure
+    from include.warehouse_kit.notify import on_task_failure
 
     assert bag.dags
     for dag_id, dag_obj in bag.dags.items():
@@ -306,7 +306,7 @@ def test_every_task_of_every_dag_has_the_failure_notifier(bag):
 
 
 def test_the_morning_summary_is_sent_when_the_night_succeeds(nightly):
-    from include.crm_etl.notify import on_run_success
+    from include.warehouse_kit.notify import on_run_success
 
     assert nightly.get_task("finish_success").on_success_callback == [on_run_success]
 

@@ -62,6 +62,9 @@ DAG_SOURCE = textwrap.dedent(
 )
 
 
+pytestmark = pytest.mark.slow  # airflow subprocesses: outside `make test-unit`
+
+
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory):
     assert AIRFLOW_BIN.exists(), f"airflow CLI not found at {AIRFLOW_BIN}: run `make venv`"

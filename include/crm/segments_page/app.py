@@ -1,0 +1,167 @@
+"""Routes of the segments page. Mounted at /segments by plugins/segments_page.py.
+
+Airflow does not authenticate apps that plugins mount (apache/airflow#72655), so the app
+itself depends on the auth manager: every route, assets included, needs a signed-in user
+(the UI's session cookie or an `Authorization: Bearer` token) who may see the Airflow UI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+
+from include.crm.contracts import SEGMENTS
+from include.crm.segments_page import filters, queries
+
+STATIC = Path(__file__).parent / "static"
+ASSETS = {"page.js": "text/javascript", "page.css": "text/css", "icon.svg": "image/svg+xml"}
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@cache
+def _plotly_version() -> str:
+    import plotly
+
+    return plotly.__version__
+
+
+def authenticated_user() -> Callable:
+    """The auth manager's own dependency: 401 without credentials, 403 when not allowed."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+    from airflow.api_fastapi.core_api.security import requires_access_view
+
+    return requires_access_view(AccessView.WEBSITE)
+
+
+def create_app(auth: Callable | None = None) -> FastAPI:
+    app = FastAPI(title="Customer segments", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(auth or authenticated_user())])
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+
+    @app.exception_handler(filters.FilterError)
+    def _bad_filter(request: Request, error: filters.FilterError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=422)
+
+    @app.exception_handler(LookupError)
+    def _no_snapshot(request: Request, error: LookupError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=404)
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/") + "/"
+        html = (STATIC / "index.html").read_text(encoding="utf-8")
+        html = html.replace("{{ root }}", root).replace("{{ plotly_version }}", _plotly_version())
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    @app.get("/static/plotly.min.js")
+    def plotly_js() -> FileResponse:
+        return FileResponse(_plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "private, max-age=604800, immutable"})
+
+    @app.get("/static/{name}")
+    def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/choices")
+    def choices() -> dict[str, Any]:
+        with queries.connect() as conn:
+            c = queries.choices(conn)
+        return {"as_of_dates": [d.isoformat() for d in c.as_of_dates], "countries": list(c.countries),
+                "channels": list(c.channels), "segments": list(SEGMENTS),
+                "first_sale_date": _iso(c.first_sale_date), "last_sale_date": _iso(c.last_sale_date),
+                "sort_columns": list(filters.SORT_COLUMNS), "max_page_size": filters.MAX_PAGE_SIZE}
+
+    @app.get("/api/kpis")
+    def kpis(as_of_date: str | None = None) -> dict[str, Any]:
+        with queries.connect() as conn:
+            day = filters.snapshot_date(as_of_date, queries.choices(conn))
+            return {"as_of_date": day.isoformat(), **queries.kpis(conn, day)}
+
+    @app.get("/api/segment_summary")
+    def segment_summary(as_of_date: str | None = None) -> dict[str, Any]:
+        with queries.connect() as conn:
+            day = filters.snapshot_date(as_of_date, queries.choices(conn))
+            return {"as_of_date": day.isoformat(), "rows": queries.segment_summary(conn, day)}
+
+    @app.get("/api/segment_movement")
+    def segment_movement(as_of_date: str | None = None) -> dict[str, Any]:
+        with queries.connect() as conn:
+            c = queries.choices(conn)
+            day = filters.snapshot_date(as_of_date, c)
+            earlier = [d for d in c.as_of_dates if d < day]
+            return {"as_of_date": day.isoformat(), "previous_as_of_date": _iso(earlier[0] if earlier else None),
+                    "rows": queries.segment_movement(conn, day)}
+
+    @app.get("/api/daily_sales")
+    def daily_sales(as_of_date: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                    country: Annotated[list[str], Query()] = (), channel: Annotated[list[str], Query()] = ()
+                    ) -> dict[str, Any]:
+        with queries.connect() as conn:
+            c = queries.choices(conn)
+            day = filters.snapshot_date(as_of_date, c) if as_of_date or c.as_of_dates else None
+            sales = filters.sales_filter(date_from, date_to, list(country), list(channel), c, day)
+            return {"date_from": sales.date_from.isoformat(), "date_to": sales.date_to.isoformat(),
+                    "countries": list(sales.countries or ()), "channels": list(sales.channels or ()),
+                    "rows": queries.sales_trend(conn, sales)}
+
+    @app.get("/api/customer_segments")
+    def customer_segments(as_of_date: str | None = None, segment: str | None = None, sort: str | None = None,
+                          direction: str | None = None, page: str | None = None, page_size: str | None = None
+                          ) -> dict[str, Any]:
+        picked = filters.segment(segment)
+        paging = filters.customer_page(sort, direction, page, page_size)
+        with queries.connect() as conn:
+            day = filters.snapshot_date(as_of_date, queries.choices(conn))
+            return {"as_of_date": day.isoformat(), "segment": picked,
+                    **queries.customers(conn, day, picked, paging)}
+
+    @app.get("/export/{name}")
+    def export(name: str, as_of_date: str | None = None, segment: str | None = None,
+               sort: str | None = None, direction: str | None = None,
+               date_from: str | None = None, date_to: str | None = None,
+               country: Annotated[list[str], Query()] = (), channel: Annotated[list[str], Query()] = ()
+               ) -> StreamingResponse:
+        if not name.endswith(".csv"):
+            raise filters.FilterError(f"exports end in .csv; got {name!r}")
+        view = filters.view(name.removesuffix(".csv"))
+        picked = filters.segment(segment)
+        with queries.connect() as conn:
+            c = queries.choices(conn)
+        if view == "daily_sales":
+            day = filters.snapshot_date(as_of_date, c) if as_of_date or c.as_of_dates else None
+            sales = filters.sales_filter(date_from, date_to, list(country), list(channel), c, day)
+            params: dict[str, Any] = {"sales": sales}
+            label = f"{sales.date_from}_{sales.date_to}"
+        else:
+            day = filters.snapshot_date(as_of_date, c)
+            if view == "segment_contacts" and day != c.as_of_dates[0]:
+                raise filters.FilterError(
+                    f"segment_contacts holds only the latest snapshot ({c.as_of_dates[0]}): consent is current")
+            params = {"as_of_date": day, "segment": picked}
+            if view == "customer_segments":
+                params["page"] = filters.customer_page(sort, direction, 1, 1)
+            label = day.isoformat() + (f"_{picked}" if picked and view != "segment_summary" else "")
+        filename = f"{view}_{label}.csv"
+        return StreamingResponse(
+            queries.export_chunks(view, params), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+    return app
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,109 @@
+"""The page's reads. Every query is a file in include/sql/segments_page/; values are bind
+parameters, and the only identifiers come from the allow-lists in `filters`.
+
+Reads go through the Airflow connection `warehouse_reader` (meant to be the read-only
+`dash_reader` role) and fall back to `warehouse` when it is not set. Either way the session is
+read-only and statements time out, so a slow or hostile request cannot hold the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from include.crm.segments_page import csv_export, filters
+from include.warehouse_kit import pg_io
+from include.warehouse_kit.settings import WAREHOUSE_CONN_ID
+from include.warehouse_kit.sql_files import query
+
+READER_CONN_ID = "warehouse_reader"
+SESSION = {"default_transaction_read_only": "on", "statement_timeout": "30s", "DateStyle": "ISO",
+           "idle_in_transaction_session_timeout": "5min"}
+
+
+def reader_conninfo() -> str:
+    """`warehouse_reader` when it is set, else `warehouse`."""
+    from airflow.exceptions import AirflowNotFoundException
+
+    from include.warehouse_kit.connections import conninfo
+
+    try:
+        return conninfo(READER_CONN_ID)
+    except AirflowNotFoundException:
+        return conninfo(WAREHOUSE_CONN_ID)
+
+
+def connect(info: str | None = None) -> psycopg.Connection:
+    return pg_io.connect(info or reader_conninfo(), session=SESSION, application_name="crm_etl:segments_page")
+
+
+def _rows(conn: psycopg.Connection, statement: sql.Composable, params: dict) -> list[dict[str, Any]]:
+    cur = conn.execute(statement, params)
+    names = [c.name for c in cur.description]
+    return [dict(zip(names, map(_json_value, row), strict=True)) for row in cur.fetchall()]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def choices(conn: psycopg.Connection) -> filters.Choices:
+    dates, countries, channels, first, last = conn.execute(query("segments_page/select_filter_choices.sql")).fetchone()
+    return filters.Choices(tuple(dates), tuple(countries), tuple(channels), first, last)
+
+
+def kpis(conn: psycopg.Connection, as_of_date: dt.date) -> dict[str, Any]:
+    return _rows(conn, query("segments_page/select_kpis.sql"), {"as_of_date": as_of_date})[0]
+
+
+def segment_summary(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
+    return _rows(conn, query("segments_page/select_segment_summary.sql"), {"as_of_date": as_of_date})
+
+
+def segment_movement(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
+    return _rows(conn, query("segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
+
+
+def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter) -> list[dict[str, Any]]:
+    return _rows(conn, query("segments_page/select_daily_sales_trend.sql"), sales.params())
+
+
+def customer_statement(page: filters.CustomerPage) -> sql.Composable:
+    return query("segments_page/select_customer_segments.sql", sort_column=page.sort,
+                 direction=sql.SQL(page.direction.upper()))
+
+
+def customers(conn: psycopg.Connection, as_of_date: dt.date, segment: str | None,
+              page: filters.CustomerPage) -> dict[str, Any]:
+    params = {"as_of_date": as_of_date, "segment": segment}
+    total = conn.execute(query("segments_page/count_customer_segments.sql"), params).fetchone()[0]
+    rows = _rows(conn, customer_statement(page),
+                 {**params, "limit": page.page_size, "offset": page.offset})
+    return {"total": total, "page": page.page, "page_size": page.page_size, "sort": page.sort,
+            "direction": page.direction, "rows": rows}
+
+
+def export_statement(view: str, params: dict) -> tuple[sql.Composable, dict]:
+    """The statement and bind parameters behind one view's CSV (the same rows the page shows,
+    without paging)."""
+    if view == "customer_segments":
+        page = params.pop("page")
+        return customer_statement(page), {**params, "limit": None, "offset": 0}
+    if view == "daily_sales":
+        return query("segments_page/select_daily_sales.sql"), params["sales"].params()
+    return query(f"segments_page/select_{filters.view(view)}.sql"), params
+
+
+def export_chunks(view: str, params: dict, info: str | None = None) -> Iterator[bytes]:
+    statement, binds = export_statement(view, dict(params))
+    columns, convert, batches = csv_export.stream_rows(lambda: connect(info), statement, binds)
+    return csv_export.encode(columns, batches, convert)

@@ -1,0 +1,52 @@
+"""The benchmark keeps working (a tiny world; no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from bench import run
+from devtools import embedded_pg
+
+
+def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
+    out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
+    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--no-airflow", "--db-prefix", "bench_smoke",
+                     "--compare-rows", "2000", "--compare-rounds", "1"]) == 0
+    result = json.loads(out.read_text())
+    assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental", "second nightly incremental"]
+    for scenario in result["scenarios"]:
+        assert [s["step"] for s in scenario["stages"]] == list(run.STEPS)
+        assert all(s["peak_rss_mb"] > 0 for s in scenario["stages"])
+    assert result["scenarios"][0]["counts"]["order_items"]["extracted"] > 0
+    assert "| load_order_items |" in docs.read_text()
+    names = [q["query"] for q in result["page_queries"]]
+    assert "segment_movement" in names and all(q["p95_ms"] >= q["p50_ms"] > 0 for q in result["page_queries"])
+    with psycopg.connect(embedded_pg.base_uri("bench_smoke_warehouse")) as conn:
+        latest = conn.execute("SELECT count(*) FROM marts.customer_segments WHERE as_of_date = "
+                              "(SELECT max(as_of_date) FROM marts.customer_segments)").fetchone()[0]
+    assert result["export"]["rows"] == latest > 0
+    assert "## Segments page queries" in docs.read_text()
+    side = result["side_by_side"]
+    assert side["ours_equals_server_copy"] is True
+    assert {r["method"] for r in side["results"]} >= {"pd.read_sql", "PostgresHook.insert_rows"}
+    assert all(r["rows"] == 2000 for r in side["results"])
+
+
+def test_bench_runs_crm_nightly_on_the_real_scheduler_and_reads_every_task_back(admin_uri):
+    from bench import dag_run
+
+    result = dag_run.measure(300, "bench_smoke_dag", nights=1)
+    full, night = result["scenarios"]
+    assert (full["state"], night["state"]) == ("success", "success")
+    assert result["cold_start"]["state"] == "success"  # the warm-up ran first, outside the nights
+    tasks = {t["task"] for t in full["tasks"]}
+    assert {"bootstrap", "extract_order_items", "validate_customers", "load_orders", "build_marts",
+            "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 16
+    for scenario in (full, night):
+        assert scenario["task_seconds"] == round(sum(t["seconds"] for t in scenario["tasks"]), 2)
+        assert 0 < scenario["dag_seconds"] and all(t["seconds"] > 0 for t in scenario["tasks"])
+    markdown = run.markdown({**json.loads((run.REPO / "bench" / "results.json").read_text()), "airflow": result})
+    assert "## As Airflow runs it" in markdown and "| **DAG time** |" in markdown
+    assert "no-op task" in markdown and "median" in markdown
