@@ -31,7 +31,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
-DDL_PATH = Path(__file__).resolve().parents[1] / "include" / "sql" / "source" / "create_crm_schema.sql"
+DDL_PATH = Path(__file__).resolve().parents[1] / "include" / "sql" / "crm" / "source" / "create_crm_schema.sql"
 DAY = 86_400
 
 # --------------------------------------------------------------------------- volumes

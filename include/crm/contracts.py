@@ -73,7 +73,7 @@ ORDER_CHANNELS = ("web", "mobile", "marketplace")
 
 
 # The mart contract: every segment marts.customer_segments may hold, best first
-# (the rules are in include/sql/marts/build_customer_segments.sql).
+# (the rules are in include/sql/crm/marts/build_customer_segments.sql).
 SEGMENTS = ("champion", "loyal", "potential_loyalist", "new_customer", "promising", "need_attention",
             "about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost", "prospect")
 UNSCORED = ("lost", "prospect")  # no scores: no qualifying order in the window

@@ -57,7 +57,7 @@ def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,
 def customer_version_at(orders: sql.Composable) -> sql.Composable:
     """The customer-version lookup (one rule, one file) for the rows of `orders`, a relation
     of (order_id, customer_id, order_ts)."""
-    return query("load/select_customer_version_at.sql", orders=orders)
+    return query("crm/load/select_customer_version_at.sql", orders=orders)
 
 
 def _only_comments(statement: str) -> bool:
@@ -65,22 +65,23 @@ def _only_comments(statement: str) -> bool:
 
 
 def _record_counts(conn: psycopg.Connection, ctx: RunContext, table: str, counts: dict) -> None:
-    conn.execute(query("audit/record_table_counts.sql"),
+    conn.execute(query("kit/audit/record_table_counts.sql"),
                  {"run_id": ctx.run_id, "source_table": table, "counts": json.dumps(counts)})
 
 
 def record_task_seconds(conn: psycopg.Connection, ctx: RunContext, task: str, seconds: float) -> None:
-    conn.execute(query("audit/record_task_seconds.sql"),
+    conn.execute(query("kit/audit/record_task_seconds.sql"),
                  {"run_id": ctx.run_id, "task": task, "seconds": round(seconds, 3)})
 
 
 # ----------------------------------------------------------------------------- bootstrap
 
-BOOTSTRAP_FILES = tuple(f"bootstrap/create_{name}.sql"
-                        for name in ("staging", "core", "marts", "audit", "change_capture"))
+BOOTSTRAP_FILES = ("crm/bootstrap/create_staging.sql", "crm/bootstrap/create_core.sql",
+                   "crm/bootstrap/create_marts.sql", "kit/bootstrap/create_audit.sql",
+                   "crm/bootstrap/create_change_capture.sql")
 # Applying the DDL asks for a full restatement of daily_sales, so a change of the mart's
 # definition counts as a change of the DDL.
-FINGERPRINTED_FILES = (*BOOTSTRAP_FILES, "marts/build_daily_sales.sql")
+FINGERPRINTED_FILES = (*BOOTSTRAP_FILES, "crm/marts/build_daily_sales.sql")
 
 
 def ddl_fingerprint() -> str:
@@ -100,7 +101,7 @@ def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:
                 wh.execute(query(name))
             wh.execute("INSERT INTO audit.ddl_version (fingerprint) VALUES (%s) ON CONFLICT (singleton) "
                        "DO UPDATE SET fingerprint = excluded.fingerprint, applied_at = now()", (fingerprint,))
-        wh.execute(query("audit/start_run.sql"), ctx.as_params())
+        wh.execute(query("kit/audit/start_run.sql"), ctx.as_params())
 
 
 # ----------------------------------------------------------------------------- extract
@@ -156,7 +157,7 @@ def extract(src: psycopg.Connection, wh: psycopg.Connection, table: SourceTable,
         lower = None  # everything before interval_end
     else:
         lower = min(ctx.interval_start, row[0]) - ctx.lookback
-    select = sql.SQL(_sql_text("extract/select_changed_rows.sql")).format(
+    select = sql.SQL(_sql_text("crm/extract/select_changed_rows.sql")).format(
         columns=sql.SQL(", ").join(map(sql.Identifier, table.columns)),
         source_table=sql.Identifier("crm", table.name),
     )
@@ -186,7 +187,7 @@ def _check_volume(wh: psycopg.Connection, ctx: RunContext, table: SourceTable, r
     """Log `<table>.volume` (pass / warn): rows changed in the interval against the trailing 7
     successful runs. An empty or a huge night still loads; the warning reaches the morning
     Slack message."""
-    trailing = wh.execute(query("audit/select_trailing_extract_volume.sql"),
+    trailing = wh.execute(query("kit/audit/select_trailing_extract_volume.sql"),
                           {"table": table.name, "run_id": ctx.run_id}).fetchone()[0]
     if trailing is None or ctx.full_refresh:
         status, expected = "pass", "no history" if trailing is None else "full refresh"
@@ -311,7 +312,7 @@ def _quarantine(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> 
     wh.execute("INSERT INTO tmp_rejects SELECT staging_row, source_id, source_updated_at, reasons FROM staging.rejects "
                "WHERE run_id = %s AND source_table = %s", (ctx.run_id, table.name))
     wh.execute("ANALYZE tmp_rejects")
-    run_sql(wh, "load/quarantine_rejects.sql", {"source_table": table.name, "run_id": ctx.run_id},
+    run_sql(wh, "crm/load/quarantine_rejects.sql", {"source_table": table.name, "run_id": ctx.run_id},
             staging_table=f"staging.{table.name}", primary_key=table.primary_key)
     return wh.execute("SELECT count(*) FROM tmp_rejects").fetchone()[0]
 
@@ -326,7 +327,7 @@ def _remove_replaced(wh: psycopg.Connection, core_table: str, key: str) -> int:
 
 
 def _release(wh: psycopg.Connection, table: SourceTable) -> int:
-    return run_sql(wh, "load/release_quarantine.sql", {"source_table": table.name},
+    return run_sql(wh, "crm/load/release_quarantine.sql", {"source_table": table.name},
                    primary_key=table.primary_key)
 
 
@@ -361,7 +362,7 @@ def _refresh_statistics(wh: psycopg.Connection, table: SourceTable, rows: int) -
 
 def _finish_load(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, counts: dict) -> dict:
     _refresh_statistics(wh, table, counts["loaded"])
-    wh.execute(query("load/advance_watermark.sql"),
+    wh.execute(query("crm/load/advance_watermark.sql"),
                {"source_table": table.name, "interval_end": ctx.interval_end, "run_id": ctx.run_id})
     _record_counts(wh, ctx, table.name, counts)
     log.info("loaded %s: %s", table.name, counts)
@@ -383,7 +384,7 @@ def load_products(wh: psycopg.Connection, ctx: RunContext) -> dict:
         _fill_valid(wh, table, ctx, TMP_PRODUCTS, transforms.transform_products)
         released = _release(wh, table)
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
-        written = wh.execute(query("load/merge_dim_product.sql"), {"run_id": ctx.run_id}).rowcount
+        written = wh.execute(query("crm/load/merge_dim_product.sql"), {"run_id": ctx.run_id}).rowcount
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
                                              "written": written, "released": released})
 
@@ -426,7 +427,7 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_customers SELECT canonical_customer_id FROM core.customer_xref "
                    "WHERE customer_id IN (SELECT customer_id FROM tmp_customers)")
         _remove_replaced(wh, "core.customer_xref", "customer_id")
-        written = wh.execute(query("load/merge_customer_xref.sql"), {"run_id": ctx.run_id}).rowcount
+        written = wh.execute(query("crm/load/merge_customer_xref.sql"), {"run_id": ctx.run_id}).rowcount
 
         # Everyone in the touched email groups, plus the touched customers themselves.
         # Two semi-joins, not `IN (...) OR IN (...)`: an OR of subqueries becomes a per-row
@@ -458,11 +459,11 @@ def load_customers(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute("INSERT INTO tmp_customers SELECT customer_id FROM tmp_canonical")
 
         wh.execute(_temp_orders_sql())
-        run_sql(wh, "load/update_order_customer_keys.sql", customer_version_at=customer_version_at(sql.SQL(
+        run_sql(wh, "crm/load/update_order_customer_keys.sql", customer_version_at=customer_version_at(sql.SQL(
             "(SELECT order_id, customer_id, order_ts FROM core.fact_orders "
             "WHERE customer_id IN (SELECT customer_id FROM tmp_customers))")))
-        wh.execute(query("load/update_line_keys.sql"))
-        wh.execute(query("load/delete_replaced_inferred_customers.sql"))
+        wh.execute(query("crm/load/update_line_keys.sql"))
+        wh.execute(query("crm/load/delete_replaced_inferred_customers.sql"))
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
                                              "written": written, "released": released, **versions})
 
@@ -541,15 +542,15 @@ def load_orders(wh: psycopg.Connection, ctx: RunContext) -> dict:
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid")
         _ensure_dates(wh)
-        inferred = wh.execute(query("load/insert_inferred_customers.sql")).rowcount
-        written = wh.execute(query("load/merge_fact_orders.sql", customer_version_at=customer_version_at(sql.Identifier("tmp_valid"))),
+        inferred = wh.execute(query("crm/load/insert_inferred_customers.sql")).rowcount
+        written = wh.execute(query("crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(sql.Identifier("tmp_valid"))),
                              {"run_id": ctx.run_id}).rowcount
         wh.execute("UPDATE core.fact_order_lines l SET customer_key = NULL, date_key = NULL "
                    "WHERE l.order_id IN (SELECT source_id FROM tmp_rejects) "
                    "AND NOT EXISTS (SELECT 1 FROM core.fact_orders o WHERE o.order_id = l.order_id)")
-        wh.execute(query("load/update_line_keys.sql"))
+        wh.execute(query("crm/load/update_line_keys.sql"))
         wh.execute("ANALYZE tmp_orders")
-        wh.execute(query("load/update_order_amounts.sql"))
+        wh.execute(query("crm/load/update_order_amounts.sql"))
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
                                              "written": written, "released": released,
                                              "inferred_customers": inferred})
@@ -591,10 +592,10 @@ def load_order_items(wh: psycopg.Connection, ctx: RunContext) -> dict:
         loaded = wh.execute("SELECT count(*) FROM tmp_valid").fetchone()[0]
         wh.execute("INSERT INTO tmp_orders SELECT order_id FROM tmp_valid UNION "
                    "SELECT order_id FROM core.fact_order_lines WHERE order_item_id IN (SELECT order_item_id FROM tmp_valid)")
-        inferred = wh.execute(query("load/insert_inferred_products.sql"), {"run_id": ctx.run_id}).rowcount
-        written = wh.execute(query("load/merge_fact_order_lines.sql"), {"run_id": ctx.run_id}).rowcount
+        inferred = wh.execute(query("crm/load/insert_inferred_products.sql"), {"run_id": ctx.run_id}).rowcount
+        written = wh.execute(query("crm/load/merge_fact_order_lines.sql"), {"run_id": ctx.run_id}).rowcount
         wh.execute("ANALYZE tmp_orders")
-        wh.execute(query("load/update_order_amounts.sql"))
+        wh.execute(query("crm/load/update_order_amounts.sql"))
         return _finish_load(wh, table, ctx, {"quarantined": quarantined, "loaded": loaded,
                                              "written": written, "released": released,
                                              "inferred_products": inferred})
@@ -675,13 +676,13 @@ def _build_marts(wh: psycopg.Connection, ctx: RunContext, params: dict) -> dict:
     if not kept:
         segments = _publish_segments(wh, params)
         wh.execute("DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s", params)
-        wh.execute(query("marts/build_segment_summary.sql"), params)
-        for as_of, previous in wh.execute(query("marts/select_movement_targets.sql"), params).fetchall():
+        wh.execute(query("crm/marts/build_segment_summary.sql"), params)
+        for as_of, previous in wh.execute(query("crm/marts/select_movement_targets.sql"), params).fetchall():
             wh.execute("DELETE FROM marts.segment_movement WHERE as_of_date = %s", (as_of,))
             if previous is not None:
-                wh.execute(query("marts/build_segment_movement.sql"),
+                wh.execute(query("crm/marts/build_segment_movement.sql"),
                            {"as_of_date": as_of, "previous_as_of_date": previous})
-                wh.execute(query("marts/insert_segment_movement.sql"))
+                wh.execute(query("crm/marts/insert_segment_movement.sql"))
     sales, restated = _restate_daily_sales(wh, params)
     return {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales,
             "daily_sales_days_restated": restated}
@@ -701,11 +702,11 @@ def _publish_segments(wh: psycopg.Connection, params: dict) -> int:
     if there:
         snapshot = sql.Identifier("pg_temp", "tmp_customer_segments")
         wh.execute("DELETE FROM marts.customer_segments WHERE as_of_date = %(as_of_date)s", params)
-        rows = wh.execute(query("marts/build_customer_segments.sql", snapshot=snapshot), params).rowcount
-        run_sql(wh, "marts/insert_customer_segments.sql", snapshot=snapshot)
+        rows = wh.execute(query("crm/marts/build_customer_segments.sql", snapshot=snapshot), params).rowcount
+        run_sql(wh, "crm/marts/insert_customer_segments.sql", snapshot=snapshot)
     else:
-        rows = wh.execute(query("marts/build_customer_segments.sql", snapshot=partition), params).rowcount
-        run_sql(wh, "marts/attach_customer_segments.sql", snapshot=partition, as_of_date=sql.Literal(as_of))
+        rows = wh.execute(query("crm/marts/build_customer_segments.sql", snapshot=partition), params).rowcount
+        run_sql(wh, "crm/marts/attach_customer_segments.sql", snapshot=partition, as_of_date=sql.Literal(as_of))
     # The night's rows are in no statistics yet: without them the movement join was planned
     # for one row and ran for minutes at 2M lines. Only the partition holding them is sampled.
     holder = wh.execute(
@@ -721,15 +722,15 @@ def _restate_daily_sales(wh: psycopg.Connection, params: dict) -> tuple[int, int
     """Sales of every date <= D, as restated from the current warehouse: only the days whose
     inputs changed since they were last built (audit.stale_sales, noted by triggers on the
     facts and customers) are computed again. Returns (rows written, days restated or "all")."""
-    restate_all, days = wh.execute(query("marts/select_stale_sale_days.sql"), params).fetchone()
+    restate_all, days = wh.execute(query("crm/marts/select_stale_sale_days.sql"), params).fetchone()
     restate = {**params, "restate_all": restate_all, "days": days}
     wh.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %(as_of_date)s "
                "AND (%(restate_all)s OR sale_date = ANY(%(days)s::date[]))", restate)
     rows = 0
     if restate_all or days:
-        wh.execute(query("marts/build_daily_sales.sql"), restate)
-        rows = wh.execute(query("marts/insert_daily_sales.sql")).rowcount
-    wh.execute(query("marts/delete_covered_stale_sales.sql"), params)
+        wh.execute(query("crm/marts/build_daily_sales.sql"), restate)
+        rows = wh.execute(query("crm/marts/insert_daily_sales.sql")).rowcount
+    wh.execute(query("crm/marts/delete_covered_stale_sales.sql"), params)
     return rows, "all" if restate_all else len(days)
 
 
@@ -755,9 +756,9 @@ def mart_check_results(wh: psycopg.Connection, params: dict) -> list[tuple[str, 
                         ("marts.customer_segments.exclusive_exhaustive", "check_customer_segments_exhaustive"),
                         ("marts.daily_sales.net_revenue_matches_facts", "check_daily_sales_matches_facts"),
                         ("marts.daily_sales.every_day_matches_facts", "check_daily_sales_all_days")):
-        observed, expected = wh.execute(query(f"marts/{name}.sql"), params).fetchone()
+        observed, expected = wh.execute(query(f"crm/marts/{name}.sql"), params).fetchone()
         results.append((check, "pass" if observed == expected else "fail", str(observed), str(expected)))
-    observed, trailing = wh.execute(query("marts/check_customer_segments_trend.sql"), params).fetchone()
+    observed, trailing = wh.execute(query("crm/marts/check_customer_segments_trend.sql"), params).fetchone()
     within = trailing is None or abs(observed - float(trailing)) <= TREND_TOLERANCE * float(trailing)
     results.append(("marts.customer_segments.row_count_trend", "pass" if within else "warn", str(observed),
                     "no history" if trailing is None else f"{float(trailing):.1f} +- 20%"))
@@ -788,7 +789,7 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[tuple[str, str,
 
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
     with wh.transaction():
-        wh.execute(query("audit/finish_run.sql"), {"run_id": ctx.run_id, "status": status, "error": error})
+        wh.execute(query("kit/audit/finish_run.sql"), {"run_id": ctx.run_id, "status": status, "error": error})
     if status == "success":
         # Staging keeps this run's batch for inspection, and the batches of runs still going
         # (a backfill may run beside the nightly run); everything else is dropped.
@@ -802,14 +803,14 @@ def _drop_finished_batches(wh: psycopg.Connection, table: sql.Identifier, run_id
     and the table truncated: 0.3 s instead of 1.4 s. The count only picks the way; the kept
     rows are chosen under TRUNCATE's lock, so no batch landing meanwhile is lost. The usual
     way takes only DELETE's lock, which an autovacuum of staging does not hold up."""
-    params, kept_rule = {"run_id": run_id}, query("audit/select_kept_staging.sql")
-    kept, total = wh.execute(query("audit/count_kept_staging.sql", table=table, kept=kept_rule), params).fetchone()
+    params, kept_rule = {"run_id": run_id}, query("kit/audit/select_kept_staging.sql")
+    kept, total = wh.execute(query("kit/audit/count_kept_staging.sql", table=table, kept=kept_rule), params).fetchone()
     with wh.transaction():
         if total - kept <= kept:
-            wh.execute(query("audit/delete_finished_staging.sql", table=table, kept=kept_rule), params)
+            wh.execute(query("kit/audit/delete_finished_staging.sql", table=table, kept=kept_rule), params)
             return
         wh.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
-        wh.execute(query("audit/copy_kept_staging.sql", table=table, kept=kept_rule), params)
+        wh.execute(query("kit/audit/copy_kept_staging.sql", table=table, kept=kept_rule), params)
         wh.execute(sql.SQL("TRUNCATE {}").format(table))
         wh.execute(sql.SQL("INSERT INTO {} SELECT * FROM tmp_kept_staging").format(table))
 

@@ -1,4 +1,4 @@
-"""Apply include/sql/security/roles.sql to the source and the warehouse, and set the roles'
+"""Apply include/sql/kit/security/roles.sql to the source and the warehouse, and set the roles'
 passwords from the environment (never from the repo).
 
     python -m include.warehouse_kit.security --source ADMIN_URI_OF_CRM_DB --warehouse ADMIN_URI_OF_WAREHOUSE_DB
@@ -26,7 +26,7 @@ def apply(*admin_uris: str, environ: dict[str, str] | None = None) -> None:
     environ = os.environ if environ is None else environ
     for uri in admin_uris:
         with psycopg.connect(uri, autocommit=True) as conn:
-            conn.execute(sql_text("security/roles.sql"))
+            conn.execute(sql_text("kit/security/roles.sql"))
     if admin_uris:
         with psycopg.connect(admin_uris[0], autocommit=True) as conn:
             for role, variable in ROLES.items():

@@ -1,4 +1,4 @@
-"""The page's reads. Every query is a file in include/sql/segments_page/; values are bind
+"""The page's reads. Every query is a file in include/sql/crm/segments_page/; values are bind
 parameters, and the only identifiers come from the allow-lists in `filters`.
 
 Reads go through the Airflow connection `warehouse_reader` (meant to be the read-only
@@ -57,35 +57,35 @@ def _json_value(value: Any) -> Any:
 
 
 def choices(conn: psycopg.Connection) -> filters.Choices:
-    dates, countries, channels, first, last = conn.execute(query("segments_page/select_filter_choices.sql")).fetchone()
+    dates, countries, channels, first, last = conn.execute(query("crm/segments_page/select_filter_choices.sql")).fetchone()
     return filters.Choices(tuple(dates), tuple(countries), tuple(channels), first, last)
 
 
 def kpis(conn: psycopg.Connection, as_of_date: dt.date) -> dict[str, Any]:
-    return _rows(conn, query("segments_page/select_kpis.sql"), {"as_of_date": as_of_date})[0]
+    return _rows(conn, query("crm/segments_page/select_kpis.sql"), {"as_of_date": as_of_date})[0]
 
 
 def segment_summary(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
-    return _rows(conn, query("segments_page/select_segment_summary.sql"), {"as_of_date": as_of_date})
+    return _rows(conn, query("crm/segments_page/select_segment_summary.sql"), {"as_of_date": as_of_date})
 
 
 def segment_movement(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
-    return _rows(conn, query("segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
+    return _rows(conn, query("crm/segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
 
 
 def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter) -> list[dict[str, Any]]:
-    return _rows(conn, query("segments_page/select_daily_sales_trend.sql"), sales.params())
+    return _rows(conn, query("crm/segments_page/select_daily_sales_trend.sql"), sales.params())
 
 
 def customer_statement(page: filters.CustomerPage) -> sql.Composable:
-    return query("segments_page/select_customer_segments.sql", sort_column=page.sort,
+    return query("crm/segments_page/select_customer_segments.sql", sort_column=page.sort,
                  direction=sql.SQL(page.direction.upper()))
 
 
 def customers(conn: psycopg.Connection, as_of_date: dt.date, segment: str | None,
               page: filters.CustomerPage) -> dict[str, Any]:
     params = {"as_of_date": as_of_date, "segment": segment}
-    total = conn.execute(query("segments_page/count_customer_segments.sql"), params).fetchone()[0]
+    total = conn.execute(query("crm/segments_page/count_customer_segments.sql"), params).fetchone()[0]
     rows = _rows(conn, customer_statement(page),
                  {**params, "limit": page.page_size, "offset": page.offset})
     return {"total": total, "page": page.page, "page_size": page.page_size, "sort": page.sort,
@@ -99,8 +99,8 @@ def export_statement(view: str, params: dict) -> tuple[sql.Composable, dict]:
         page = params.pop("page")
         return customer_statement(page), {**params, "limit": None, "offset": 0}
     if view == "daily_sales":
-        return query("segments_page/select_daily_sales.sql"), params["sales"].params()
-    return query(f"segments_page/select_{filters.view(view)}.sql"), params
+        return query("crm/segments_page/select_daily_sales.sql"), params["sales"].params()
+    return query(f"crm/segments_page/select_{filters.view(view)}.sql"), params
 
 
 def export_chunks(view: str, params: dict, info: str | None = None) -> Iterator[bytes]:

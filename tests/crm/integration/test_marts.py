@@ -336,9 +336,9 @@ def _daily_sales(world, through: dt.date, *, restated_from_scratch: bool) -> lis
         return world.wh(select, (through,))
     with psycopg.connect(world.warehouse_uri) as conn:
         conn.execute("DELETE FROM marts.daily_sales WHERE sale_date <= %s", (through,))
-        conn.execute(query("marts/build_daily_sales.sql"), {"as_of_date": through, "business_tz": "UTC",
+        conn.execute(query("crm/marts/build_daily_sales.sql"), {"as_of_date": through, "business_tz": "UTC",
                                                              "restate_all": True, "days": []})
-        conn.execute(query("marts/insert_daily_sales.sql"))
+        conn.execute(query("crm/marts/insert_daily_sales.sql"))
         rows = conn.execute(select, (through,)).fetchall()
         conn.rollback()
     return rows

@@ -1,4 +1,4 @@
-"""Least privilege (include/sql/security/roles.sql): each connection with its own role, the
+"""Least privilege (include/sql/kit/security/roles.sql): each connection with its own role, the
 nightly run end to end, and what each role must not be able to do."""
 
 from __future__ import annotations

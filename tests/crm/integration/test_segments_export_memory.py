@@ -19,8 +19,9 @@ ROWS = 1_000_000
 def big_snapshot(module_worlds):
     info, _ = module_worlds.database("t_wh_big")
     with psycopg.connect(info, autocommit=True) as conn:
-        for name in ("staging", "core", "marts", "audit"):
-            conn.execute(query(f"bootstrap/create_{name}.sql"))
+        for name in ("crm/bootstrap/create_staging", "crm/bootstrap/create_core", "crm/bootstrap/create_marts",
+                     "kit/bootstrap/create_audit"):
+            conn.execute(query(f"{name}.sql"))
         conn.execute("""
             INSERT INTO marts.customer_segments
             SELECT '2026-10-05', g, g %% 400, 1 + g %% 30, round((g %% 100000) / 7.0, 2), 1 + g %% 5, 1 + g %% 5,
