@@ -11,16 +11,19 @@ export PYTHONPATH := $(CURDIR)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+UV_COMPILE := --python-version 3.11 --python-platform x86_64-manylinux_2_28
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
-venv: $(VENV)/.installed  ## create .venv and install the pinned requirements
+venv: $(VENV)/.installed  ## create .venv and install both pinned locks (runtime + dev)
 
-lock:  ## re-resolve requirements.in into the pinned requirements.txt
-	$(VENV)/bin/uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.txt
+lock:  ## re-resolve requirements.in (runtime) and requirements-dev.in (dev, constrained by the runtime lock)
+	$(VENV)/bin/uv pip compile requirements.in $(UV_COMPILE) -o requirements.txt
+	$(VENV)/bin/uv pip compile requirements-dev.in $(UV_COMPILE) -o requirements-dev.txt
 
 pg-start: venv  ## start the embedded PostgreSQL (.local/pg, 127.0.0.1:54329)
 	$(PY) -m devtools.embedded_pg start

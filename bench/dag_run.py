@@ -27,9 +27,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
+from bench.world import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
 from devtools import airflow_processes, embedded_pg
-from include.warehouse_kit.settings import SOURCE_POOL, SOURCE_POOL_SLOTS
+from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
+from include.crm.pipeline import PIPELINE
 
 REPO = Path(__file__).resolve().parents[1]
 USER, PASSWORD = "bench", "Bench-pw-1"
@@ -73,7 +74,7 @@ def _run_dag(client: httpx.Client, dag_id: str, logical_date: str | None, timeou
 def run_night(client: httpx.Client, day: dt.date, label: str, source: str, warehouse: str) -> dict:
     """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
     settle(source, warehouse)
-    run_id, state, tis = _run_dag(client, "crm_nightly", f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
+    run_id, state, tis = _run_dag(client, PIPELINE.dag_id, f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
     ran = [t for t in tis if t["start_date"] and t["end_date"] and t["state"] == "success"]
     tasks = sorted(({"task": t["task_id"].split(".")[-1], "seconds": round(t["duration"], 2),
                      "start": t["start_date"], "end": t["end_date"], "try": t["try_number"]} for t in ran),
@@ -127,7 +128,7 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
         client = httpx.Client(base_url=base, timeout=30)
         client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
         cold_start = warm_up(client)
-        _unpause(client, "crm_nightly")
+        _unpause(client, PIPELINE.dag_id)
         scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", source, warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)

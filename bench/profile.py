@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     source = embedded_pg.base_uri(args.source_db)
     warehouse = embedded_pg.ensure_database("bench_profile_warehouse", recreate=True)
     start = dt.datetime.combine(args.day, dt.time(0), dt.UTC)
-    ctx = RunContext(run_id=f"profile_{args.day}", dag_id="crm_nightly", interval_start=start,
+    ctx = RunContext(run_id=f"profile_{args.day}", dag_id=pipeline.PIPELINE.dag_id, interval_start=start,
                      interval_end=start + dt.timedelta(days=1))
     profiler = Profiler(interval=0.005)
     with profiler:

@@ -24,77 +24,26 @@ import time
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
-from bench import compare, page_load, page_queries
+from bench import compare, page_load, page_queries, stage
+from bench.world import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
 from devtools import embedded_pg
+from include.crm.contracts import ORDER_ITEMS
+from include.crm.pipeline import PIPELINE
 
 REPO = Path(__file__).resolve().parents[1]
-# The issue's world: about 250k customers and 1M order lines. The demo's customers order more
-# often (0.6 orders a month); here they order 0.27 times a month, init and ticks alike.
-CUSTOMERS_PER_SCALE = 245_000
-ORDER_RATE = 0.27
-STEPS = ("bootstrap", "extract", "validate", "load_products", "load_customers", "load_orders",
-         "load_order_items", "marts", "finish")
+# One stage per step of PIPELINE, in run order, each in a process of its own: bootstrap, extract
+# and validate (every table in one process), a load per table, the marts' build and check, finish.
+STEPS = tuple(s.name for s in stage.stages(PIPELINE))
+# The count each per-table step logs for a table in audit.etl_run_log.table_counts: a stage's rows.
+ROWS_COUNTED = {"extract": "extracted", "validate": "validated", "load": "loaded"}
 
 
-def generator(*args: str) -> dict:
-    """The demo generator in its own process, so this one stays small: a child's peak RSS
-    includes what it inherits from its parent at fork time."""
-    out = subprocess.run([sys.executable, "-m", "devtools.demo_crm", *args], cwd=REPO,
-                         env={**os.environ, "PYTHONPATH": str(REPO)}, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def init_world(source: str, customers: int, end_date: dt.date) -> dict:
-    """The benchmark's seeded CRM (seed 3, ORDER_RATE) with history up to `end_date`."""
-    return generator("init", "--uri", source, "--customers", str(customers), "--seed", "3",
-                     "--end-date", end_date.isoformat(), "--no-progress", "--order-rate", str(ORDER_RATE))
-
-
-def tick_world(source: str, day: dt.date) -> dict:
-    """One business day of changes in the benchmark's CRM."""
-    return generator("tick", "--uri", source, "--day", day.isoformat(), "--seed", "3", "--order-rate", str(ORDER_RATE))
-
-
-# The tables autovacuum would process now (its global thresholds), and what it would do to them.
-OVERDUE_UPKEEP = """
-    SELECT s.schemaname, s.relname,
-           s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
-                          + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0)
-           OR s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8
-                          + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * greatest(c.reltuples, 0),
-           s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
-                          + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
-    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"""
-
-
-UPKEEP = {(True, True): "VACUUM (ANALYZE) {}", (True, False): "VACUUM {}", (False, True): "ANALYZE {}"}
-
-
-def settle(*uris: str, timeout: float = 300) -> None:
-    """Bring the databases to where autovacuum leaves them between two nights. A production night
-    starts hours after the previous one's autovacuum; here the next scenario starts seconds
-    later, before autovacuum's launcher may even have looked (the night after the full load
-    then shared the cores with a vacuum of 1M staged rows, and its staging cleanup waited a
-    second for that vacuum to give way). So the tables past autovacuum's thresholds are
-    vacuumed and analyzed now, as it would, and a worker already running is waited for until
-    none has run for 3 s."""
-    time.sleep(1)  # the last transactions' counts reach pg_stat_user_tables
-    for uri in uris:
-        with psycopg.connect(uri, autocommit=True) as conn:
-            for schema, table, vacuum, analyze in conn.execute(OVERDUE_UPKEEP).fetchall():
-                if vacuum or analyze:
-                    conn.execute(sql.SQL(UPKEEP[vacuum, analyze]).format(sql.Identifier(schema, table)))
-    deadline, quiet_since = time.monotonic() + timeout, None
-    with psycopg.connect(uris[0], autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            busy = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
-                                ).fetchone()[0]
-            quiet_since = None if busy else (quiet_since or time.monotonic())
-            if quiet_since and time.monotonic() - quiet_since >= 3:
-                return
-            time.sleep(0.5)
+def stage_rows(counts: dict, one: stage.Stage) -> int | None:
+    """The rows a stage processed: its tables' counts summed, or None for a stage of no table."""
+    rows = [(counts.get(table.name) or {}).get(ROWS_COUNTED.get(step.name, ""))
+            for step, table in one.calls if table is not None]
+    return sum(n for n in rows if n) if any(rows) else None
 
 
 def run_step(step: str, source: str, warehouse: str, spec: dict) -> dict:
@@ -116,18 +65,15 @@ def night(source: str, warehouse: str, day: dt.date, label: str) -> dict:
     start = dt.datetime.combine(day, dt.time(0), dt.UTC)
     spec = {"run_id": f"bench_{label}_{day}", "start": start.isoformat(),
             "end": (start + dt.timedelta(days=1)).isoformat()}
-    stages = [run_step(step, source, warehouse, spec) for step in STEPS]
+    plan = stage.stages(PIPELINE)
+    stages = [run_step(one.name, source, warehouse, spec) for one in plan]
     with psycopg.connect(warehouse) as conn:
-        counts = conn.execute("SELECT table_counts FROM audit.etl_run_log WHERE run_id = %s",
-                              (spec["run_id"],)).fetchone()[0]
-    rows = {"extract": sum(counts[t]["extracted"] for t in ("products", "customers", "orders", "order_items")),
-            "validate": sum(counts[t]["validated"] for t in ("products", "customers", "orders", "order_items"))}
-    for stage in stages:
-        table = stage["step"].removeprefix("load_")
-        n = rows.get(stage["step"]) or (counts.get(table) or {}).get("loaded")
-        if n:
-            stage["rows"] = n
-            stage["rows_per_s"] = round(n / stage["seconds"]) if stage["seconds"] else None
+        counts = conn.execute("SELECT table_counts FROM audit.etl_run_log WHERE dag_id = %s AND run_id = %s",
+                              (PIPELINE.dag_id, spec["run_id"])).fetchone()[0]
+    for record, one in zip(stages, plan, strict=True):
+        if n := stage_rows(counts, one):
+            record["rows"] = n
+            record["rows_per_s"] = round(n / record["seconds"]) if record["seconds"] else None
     return {"scenario": label, "business_day": str(day), "total_seconds": round(sum(s["seconds"] for s in stages), 2),
             "work_seconds": round(sum(s["work_seconds"] for s in stages), 2),
             "max_peak_rss_mb": max(s["peak_rss_mb"] for s in stages), "stages": stages, "counts": counts}
@@ -135,7 +81,7 @@ def night(source: str, warehouse: str, day: dt.date, label: str) -> dict:
 
 def memory_growth(smaller: dict, larger: dict) -> dict:
     """Peak RSS of the full load at two sizes (the 2M-line check of issue 6)."""
-    lines = [r["scenarios"][0]["counts"]["order_items"]["extracted"] for r in (smaller, larger)]
+    lines = [r["scenarios"][0]["counts"][ORDER_ITEMS.name]["extracted"] for r in (smaller, larger)]
     peaks = [r["scenarios"][0]["max_peak_rss_mb"] for r in (smaller, larger)]
     return {"order_lines": lines, "peak_rss_mb": peaks, "growth": round(peaks[1] / peaks[0] - 1, 3)}
 
@@ -309,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare_rows else None,
     }
     if args.airflow:
-        from bench import dag_run  # it builds on this module's world settings
+        from bench import dag_run  # Airflow's client and processes only when asked for
 
         result["airflow"] = dag_run.measure(args.customers, f"{args.db_prefix}_dag", nights=args.nights)
     if args.memory_baseline and args.memory_baseline.exists():

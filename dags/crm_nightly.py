@@ -7,7 +7,7 @@ Moves one business day of CRM changes into the warehouse star schema.
 |---|---|
 | `bootstrap` | applies the warehouse DDL (idempotent) and opens the run's row in `audit.etl_run_log` |
 | `extract` | streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
-| `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run |
+| `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more, without retries, and warn below that |
 | `load` | per table, one transaction: quarantine bad rows, transform (pandas), COPY into a temp table, merge newer-wins into `core`, release fixed rows, advance the watermark |
 | `marts` | rebuilds `marts.customer_segments`, `segment_summary`, `segment_movement` and `daily_sales` for the business day in one transaction (emits an Asset per mart), then checks them into `audit.data_quality_log` |
 | `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
@@ -24,125 +24,96 @@ processes 2026-10-05. Backfill with
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 
 import pendulum
-from airflow.sdk import Asset, Param, TaskGroup, TriggerRule, chain, dag, task
+from airflow.sdk import Asset, TaskGroup, TriggerRule, chain, dag, task
 from business_day_timetable import BusinessDayTimetable
 
-from include.crm.contracts import TABLES
+from include.crm.contracts import SOURCE_POOL
+from include.crm.pipeline import PIPELINE
+from include.crm.summary import MORNING_SUMMARY
 from include.warehouse_kit.dag_defaults import default_args
-from include.warehouse_kit.notify import on_run_success
-from include.warehouse_kit.run_context import DEFAULT_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS
-from include.warehouse_kit.settings import SOURCE_CONN_ID, SOURCE_POOL, WAREHOUSE_CONN_ID
+from include.warehouse_kit.notify import run_success_callback
+from include.warehouse_kit.pipeline import run_task
+from include.warehouse_kit.run_context import airflow_params
+from include.warehouse_kit.settings import settings
 
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
-# The source pool lets two extracts run at once: the biggest tables go first, since their
-# extract -> validate chain is the longest and every load waits for all of them.
-EXTRACT_PRIORITY = {"order_items": 4, "orders": 3, "customers": 2, "products": 1}
-
-
-def _run(context, step: str, fn) -> None:
-    """Run one pipeline step against the warehouse, timing it into the run log.
-
-    The step logs its counts and records them in audit.etl_run_log. Nothing goes to XCom: no
-    task reads another's output, and a returned dict would be one XCom per key plus one for
-    the dict, each a round trip to the api-server.
-    """
-    from include.crm import pipeline
-    from include.warehouse_kit import connections
-    from include.warehouse_kit.run_context import RunContext
-
-    ctx = RunContext.from_airflow(context)
-    started = time.monotonic()
-    with connections.connect(WAREHOUSE_CONN_ID) as wh:
-        fn(wh, ctx, pipeline, connections)
-        pipeline.record_task_seconds(wh, ctx, step, time.monotonic() - started)
 
 
 @dag(
-    schedule=BusinessDayTimetable(timezone=os.environ.get("ETL_BUSINESS_TZ", "UTC"), run_at=dt.time(2, 0)),
+    schedule=BusinessDayTimetable(timezone=settings().business_tz.key, run_at=dt.time(2, 0)),
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     tags=["crm", "warehouse", "nightly"],
     doc_md=__doc__,
     default_args=default_args(execution_timeout=dt.timedelta(minutes=45), max_retry_delay=dt.timedelta(hours=1)),
-    params={
-        "full_refresh": Param(False, type="boolean",
-                              description="Extract every row before the interval end, ignoring watermarks."),
-        "lookback_hours": Param(DEFAULT_LOOKBACK_HOURS, type="integer", minimum=0, maximum=MAX_LOOKBACK_HOURS,
-                                description="Hours to re-read before the watermark (late commits)."),
-    },
+    params=airflow_params(PIPELINE.params),
 )
 def crm_nightly():
     @task
     def bootstrap(**context) -> None:
-        _run(context, "bootstrap", lambda wh, ctx, p, c: p.bootstrap(wh, ctx))
+        run_task(context, PIPELINE, "bootstrap")
 
     @task
-    def extract_table(table: str, **context) -> None:
-        def step(wh, ctx, p, c):
-            from include.crm.contracts import BY_NAME
-
-            with c.connect(SOURCE_CONN_ID) as src:
-                return p.extract(src, wh, BY_NAME[table], ctx)
-
-        _run(context, f"extract_{table}", step)
+    def extract(table: str, **context) -> None:
+        run_task(context, PIPELINE, "extract", table)
 
     @task
-    def validate_table(table: str, **context) -> None:
-        def step(wh, ctx, p, c):
-            from include.crm.contracts import BY_NAME
-
-            return p.validate(wh, BY_NAME[table], ctx)
-
-        _run(context, f"validate_{table}", step)
+    def validate(table: str, **context) -> None:
+        run_task(context, PIPELINE, "validate", table)
 
     @task
-    def load_table(table: str, **context) -> None:
-        _run(context, f"load_{table}", lambda wh, ctx, p, c: p.load(wh, table, ctx))
+    def load(table: str, **context) -> None:
+        run_task(context, PIPELINE, "load", table)
 
     @task(outlets=[Asset(name) for name in MART_ASSETS])
     def build_marts(**context) -> None:
-        _run(context, "build_marts", lambda wh, ctx, p, c: p.build_marts(wh, ctx))
+        run_task(context, PIPELINE, "build_marts")
 
     @task
     def check_marts(**context) -> None:
-        _run(context, "check_marts", lambda wh, ctx, p, c: p.check_marts(wh, ctx))
+        run_task(context, PIPELINE, "check_marts")
 
-    @task(on_success_callback=[on_run_success])  # the morning Slack summary
+    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)])  # the morning Slack summary
     def finish_success(**context) -> None:
-        _run(context, "finish", lambda wh, ctx, p, c: p.finish(wh, ctx, status="success"))
+        run_task(context, PIPELINE, "finish", status="success")
 
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
     def finish_failed(**context) -> None:
-        _run(context, "finish", lambda wh, ctx, p, c: p.finish(wh, ctx, status="failed"))
+        run_task(context, PIPELINE, "finish", status="failed")
 
+    tables = PIPELINE.tables
     start = bootstrap()
     with TaskGroup("extract", tooltip="CRM -> staging, streamed with COPY"):
-        extracts = [extract_table.override(task_id=f"extract_{t.name}", pool=SOURCE_POOL,
-                                           priority_weight=EXTRACT_PRIORITY[t.name])(t.name)
-                    for t in TABLES]
+        # The source pool lets two extracts run at once: the biggest tables go first, since their
+        # extract -> validate chain is the longest and every load waits for all of them.
+        extracts = [extract.override(task_id=f"extract_{t.name}", pool=SOURCE_POOL,
+                                     priority_weight=t.extract_priority)(t.name) for t in tables]
     with TaskGroup("validate", tooltip="pandera rules and quality gates"):
-        validations = [validate_table.override(task_id=f"validate_{t.name}")(t.name) for t in TABLES]
+        validations = [validate.override(task_id=f"validate_{t.name}")(t.name) for t in tables]
     with TaskGroup("load", tooltip="quarantine, transform, merge into core; one transaction per table"):
-        products, customers, orders, items = (
-            load_table.override(task_id=f"load_{t.name}")(t.name) for t in TABLES)
-        chain([products, customers], orders, items)
+        loads = {t.name: load.override(task_id=f"load_{t.name}")(t.name) for t in tables}
+    for t in tables:
+        for before in t.load_after:
+            loads[before] >> loads[t.name]
+    first_loads = [loads[t.name] for t in tables if not t.load_after]
+    last_loads = [loads[t.name] for t in tables if not any(t.name in o.load_after for o in tables)]
 
     chain(start, extracts, validations)
     for validation in validations:  # every gate must pass before anything loads
-        validation >> [products, customers]
+        validation >> first_loads
     with TaskGroup("marts", tooltip="rebuild segments and sales for the business day, then check them"):
         built, checked = build_marts(), check_marts()
         built >> checked
+    last_loads >> built
     done, failed = finish_success(), finish_failed()
-    items >> built
     checked >> done
-    [start, *extracts, *validations, products, customers, orders, items, built, checked] >> failed
+    # finish_failed follows every other task: any failure marks the run failed in the run log.
+    everything = [t for t in done.operator.dag.tasks if t not in (done.operator, failed.operator)]
+    everything >> failed.operator
 
 
 crm_nightly()

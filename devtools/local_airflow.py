@@ -18,7 +18,7 @@ import sys
 
 from devtools import embedded_pg
 from devtools.local_env import LOCAL_DIR, SOURCE_DB, WAREHOUSE_DB, airflow_env
-from include.warehouse_kit.settings import SOURCE_POOL, SOURCE_POOL_SLOTS
+from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
 
 META_DB = "airflow_meta"
 

@@ -17,6 +17,6 @@ airflow users create --role Admin --username "$AIRFLOW_ADMIN_USER" --password "$
   --email "${AIRFLOW_ADMIN_EMAIL:-admin@example.com}" --firstname Admin --lastname User \
   || echo "user $AIRFLOW_ADMIN_USER exists"
 airflow pools set crm_source 2 "Concurrent queries against the CRM source"
-python -m include.warehouse_kit.security \
+python -m include.crm.security \
   --source "postgresql://postgres:${CRM_DB_PASSWORD}@crm-db:5432/crm" \
   --warehouse "postgresql://postgres:${POSTGRES_PASSWORD}@postgres:5432/warehouse"

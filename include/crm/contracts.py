@@ -1,72 +1,70 @@
-"""The source contract: the CRM tables we read, their columns and their keys."""
+"""The CRM source contract: one declaration per table it reads (columns, keys, row rules,
+loader, the core tables it feeds), the source connection, and the mart contract."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from include.warehouse_kit.tables import SourceTable, by_name
 
+DOMAIN = "crm"
+DAG_ID = "crm_nightly"
+SOURCE_CONN_ID = "crm_source"
+SOURCE_SCHEMA = "crm"
+SOURCE_POOL = "crm_source"
+SOURCE_POOL_SLOTS = 2
 
-@dataclass(frozen=True)
-class SourceTable:
-    name: str
-    primary_key: str
-    columns: tuple[str, ...]
-    key_fields: tuple[str, ...]  # used by the completeness gate
-    timestamp_columns: tuple[str, ...]
+TS, ID, TEXT, NUM, BOOL = "timestamptz", "bigint", "text", "numeric", "boolean"
 
-    @property
-    def types(self) -> dict[str, str]:
-        """Column -> PostgreSQL type, as staged."""
-        return {c: COLUMN_TYPES[c] for c in self.columns}
-
-
-COLUMN_TYPES = {
-    "customer_id": "bigint", "product_id": "bigint", "order_id": "bigint", "order_item_id": "bigint",
-    "email": "text", "first_name": "text", "last_name": "text", "country": "text", "city": "text",
-    "marketing_opt_in": "boolean", "is_active": "boolean",
-    "sku": "text", "name": "text", "category": "text", "status": "text", "channel": "text",
-    "currency": "text", "list_price": "numeric", "discount_amount": "numeric",
-    "shipping_amount": "numeric", "unit_price": "numeric", "quantity": "integer",
-    "order_ts": "timestamptz", "created_at": "timestamptz", "updated_at": "timestamptz",
-    "deleted_at": "timestamptz",
-}
-
-
-CUSTOMERS = SourceTable(
-    name="customers",
-    primary_key="customer_id",
-    columns=("customer_id", "email", "first_name", "last_name", "country", "city",
-             "marketing_opt_in", "created_at", "updated_at", "deleted_at"),
-    key_fields=("customer_id", "updated_at"),
-    timestamp_columns=("created_at", "updated_at", "deleted_at"),
-)
 PRODUCTS = SourceTable(
-    name="products",
+    name="products", schema=SOURCE_SCHEMA,
+    types={"product_id": ID, "sku": TEXT, "name": TEXT, "category": TEXT, "list_price": NUM,
+           "is_active": BOOL, "created_at": TS, "updated_at": TS},
     primary_key="product_id",
-    columns=("product_id", "sku", "name", "category", "list_price", "is_active",
-             "created_at", "updated_at"),
     key_fields=("product_id", "updated_at"),
-    timestamp_columns=("created_at", "updated_at"),
+    model="include.crm.rules:ProductRow",
+    loader="include.crm.loaders.products:load",
+    feeds=("core.dim_product",),
+    extract_priority=1,
+)
+CUSTOMERS = SourceTable(
+    name="customers", schema=SOURCE_SCHEMA,
+    types={"customer_id": ID, "email": TEXT, "first_name": TEXT, "last_name": TEXT, "country": TEXT,
+           "city": TEXT, "marketing_opt_in": BOOL, "created_at": TS, "updated_at": TS, "deleted_at": TS},
+    primary_key="customer_id",
+    key_fields=("customer_id", "updated_at"),
+    model="include.crm.rules:CustomerRow",
+    loader="include.crm.loaders.customers:load",
+    feeds=("core.customer_xref", "core.dim_customer"),
+    extract_priority=2,
 )
 ORDERS = SourceTable(
-    name="orders",
+    name="orders", schema=SOURCE_SCHEMA,
+    types={"order_id": ID, "customer_id": ID, "order_ts": TS, "status": TEXT, "channel": TEXT,
+           "currency": TEXT, "discount_amount": NUM, "shipping_amount": NUM, "created_at": TS,
+           "updated_at": TS},
     primary_key="order_id",
-    columns=("order_id", "customer_id", "order_ts", "status", "channel", "currency",
-             "discount_amount", "shipping_amount", "created_at", "updated_at"),
     key_fields=("order_id", "customer_id", "order_ts", "updated_at"),
-    timestamp_columns=("order_ts", "created_at", "updated_at"),
+    model="include.crm.rules:OrderRow",
+    loader="include.crm.loaders.orders:load",
+    feeds=("core.fact_orders",),
+    load_after=("products", "customers"),
+    extract_priority=3,
 )
 ORDER_ITEMS = SourceTable(
-    name="order_items",
+    name="order_items", schema=SOURCE_SCHEMA,
+    types={"order_item_id": ID, "order_id": ID, "product_id": ID, "quantity": "integer",
+           "unit_price": NUM, "created_at": TS, "updated_at": TS},
     primary_key="order_item_id",
-    columns=("order_item_id", "order_id", "product_id", "quantity", "unit_price",
-             "created_at", "updated_at"),
     key_fields=("order_item_id", "order_id", "product_id", "updated_at"),
-    timestamp_columns=("created_at", "updated_at"),
+    model="include.crm.rules:OrderItemRow",
+    loader="include.crm.loaders.order_items:load",
+    feeds=("core.fact_order_lines",),
+    load_after=("orders",),
+    extract_priority=4,
 )
 
-# Load order matters: dimensions before facts, orders before their lines.
+# Load order: dimensions before facts, orders before their lines.
 TABLES: tuple[SourceTable, ...] = (PRODUCTS, CUSTOMERS, ORDERS, ORDER_ITEMS)
-BY_NAME = {t.name: t for t in TABLES}
+BY_NAME = by_name(TABLES)
 
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 ORDER_CHANNELS = ("web", "mobile", "marketplace")

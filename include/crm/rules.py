@@ -1,20 +1,17 @@
-"""Row rules for each source table (pandera) and the batch-level quality gates.
-
-`find_rejects` validates a staged batch lazily and returns every failing row with all of
-its reasons. Rows that pass go on; rejected rows go to `audit.quarantine`.
+"""Row rules of each CRM source table (pandera), named by the table declarations in
+contracts.py. The kit's validation driver runs them lazily on every staged batch; rows that fail
+go to `audit.quarantine` with every reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from include.crm.contracts import ORDER_CHANNELS, ORDER_STATUSES, SourceTable
-from include.warehouse_kit.settings import MAX_QUARANTINE_SHARE, MIN_KEY_COMPLETENESS
+from include.crm.contracts import ORDER_CHANNELS, ORDER_STATUSES
 
 EARLIEST_ORDER_TS = pd.Timestamp("2000-01-01", tz="UTC")
 # One @, no whitespace, a dotted domain. Checked on the trimmed, lower-cased address;
@@ -94,6 +91,13 @@ class OrderRow(pa.DataFrameModel):
     created_at: Series[Ts] = _ts(nullable=False)
     updated_at: Series[Ts] = _ts(nullable=False)
 
+    @classmethod
+    def for_run(cls, schema: pa.DataFrameSchema, interval_end: dt.datetime) -> pa.DataFrameSchema:
+        """The plausibility window of order_ts, which depends on the run: from 2000 up to a day
+        after the interval end."""
+        latest = pd.Timestamp(interval_end).tz_convert("UTC") + pd.Timedelta(days=1)
+        return schema.update_column("order_ts", checks=[pa.Check.ge(EARLIEST_ORDER_TS), pa.Check.le(latest)])
+
     class Config:
         strict = True
 
@@ -113,115 +117,3 @@ class OrderItemRow(pa.DataFrameModel):
 
     class Config:
         strict = True
-
-
-MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "customers": CustomerRow,
-    "products": ProductRow,
-    "orders": OrderRow,
-    "order_items": OrderItemRow,
-}
-
-
-def schema_for(table: str, interval_end: dt.datetime) -> pa.DataFrameSchema:
-    """The table's schema; orders also get the plausibility window that depends on the run."""
-    schema = MODELS[table].to_schema()
-    if table == "orders":
-        latest = pd.Timestamp(interval_end).tz_convert("UTC") + pd.Timedelta(days=1)
-        schema = schema.update_column(
-            "order_ts",
-            checks=[
-                pa.Check.ge(EARLIEST_ORDER_TS),
-                pa.Check.le(latest),
-            ],
-        )
-    return schema
-
-
-ROW_CHECKS = {"line_amount_at_most_1e9"}  # checks on a whole row: the reason names no column
-
-
-def _reason(column: object, check: object) -> str:
-    check = str(check)
-    if check in ROW_CHECKS:
-        return check
-    if check == "not_nullable":
-        return f"{column}: required value is missing"
-    if column is None or pd.isna(column):
-        return str(check)
-    return f"{column}: {check}"
-
-
-def find_rejects(table: SourceTable, batch: pd.DataFrame, interval_end: dt.datetime) -> pd.DataFrame:
-    """Validate `batch` lazily. Returns one row per failing input row.
-
-    Columns: row (index label in `batch`), source_id, source_updated_at, reasons (sorted list).
-    """
-    empty = pd.DataFrame({"row": pd.Series([], dtype="int64"),
-                          "source_id": pd.Series([], dtype="Int64"),
-                          "source_updated_at": pd.Series([], dtype="datetime64[us, UTC]"),
-                          "reasons": pd.Series([], dtype="object")})
-    if batch.empty:
-        return empty
-    try:
-        schema_for(table.name, interval_end).validate(batch, lazy=True)
-        return empty
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-    row_cases = cases[cases["index"].notna()]
-    whole_table = cases[cases["index"].isna()]
-    if not whole_table.empty:
-        # A schema-level problem (missing column, wrong type): no row can be trusted.
-        raise ValueError(f"{table.name}: batch does not match the contract:\n{whole_table.to_string()}")
-    reasons = (
-        row_cases.assign(reason=[_reason(c, k) for c, k in zip(row_cases["column"], row_cases["check"], strict=True)])
-        .groupby("index")["reason"]
-        .agg(lambda r: sorted(set(r)))
-    )
-    rows = reasons.index.astype("int64")
-    return pd.DataFrame({
-        "row": rows,
-        "source_id": batch.loc[rows, table.primary_key].astype("Int64").to_numpy(),
-        "source_updated_at": batch.loc[rows, "updated_at"].to_numpy(),
-        "reasons": reasons.to_list(),
-    })
-
-
-@dataclass(frozen=True)
-class GateResult:
-    check: str
-    passed: bool
-    observed: float
-    threshold: float
-
-
-@dataclass(frozen=True)
-class Tally:
-    """What the gates need of a batch, summed chunk by chunk (a batch is validated in chunks
-    so that memory stays flat whatever its size)."""
-
-    rows: int = 0
-    complete_rows: int = 0  # rows whose key fields are all present
-    rejected_rows: int = 0
-
-    def __add__(self, other: Tally) -> Tally:
-        return Tally(self.rows + other.rows, self.complete_rows + other.complete_rows,
-                     self.rejected_rows + other.rejected_rows)
-
-
-def tally(table: SourceTable, batch: pd.DataFrame, rejected_rows: int) -> Tally:
-    return Tally(len(batch), int(batch[list(table.key_fields)].notna().all(axis=1).sum()), rejected_rows)
-
-
-def quality_gates(table: SourceTable, counts: Tally) -> list[GateResult]:
-    """Key-field completeness must be >= 95% and the quarantined share <= 5% of the batch."""
-    if counts.rows == 0:
-        return []
-    complete = counts.complete_rows / counts.rows
-    share = counts.rejected_rows / counts.rows
-    return [
-        GateResult(f"{table.name}.key_completeness", complete >= MIN_KEY_COMPLETENESS,
-                   float(complete), MIN_KEY_COMPLETENESS),
-        GateResult(f"{table.name}.quarantine_share", share <= MAX_QUARANTINE_SHARE,
-                   float(share), MAX_QUARANTINE_SHARE),
-    ]

@@ -23,4 +23,4 @@ def conninfo(conn_id: str) -> str:
 
 
 def connect(conn_id: str, **kwargs) -> psycopg.Connection:
-    return pg_io.connect(conninfo(conn_id), application_name=f"crm_etl:{conn_id}", **kwargs)
+    return pg_io.connect(conninfo(conn_id), application_name=f"etl:{conn_id}", **kwargs)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from include.warehouse_kit.sql_files import query as sql_file
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -56,9 +58,9 @@ def stream_copy(
     columns: Iterable[str],
 ) -> int:
     """COPY the rows of `select` on `source` into `table` on `target`. Returns rows copied."""
-    copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns)))
-    copy_out = sql.SQL("COPY ({}) TO STDOUT").format(select)
+    copy_in = sql_file("kit/copy/copy_in_text.sql", table=table,
+                       columns=sql.SQL(", ").join(map(sql.Identifier, columns)))
+    copy_out = sql_file("kit/copy/copy_out_text.sql", select=select)
     rows = 0
     with source.cursor() as src_cur, target.cursor() as dst_cur:
         with src_cur.copy(copy_out, params) as out, dst_cur.copy(copy_in) as into:
@@ -81,8 +83,7 @@ def read_frame(
     import pyarrow.csv as pa_csv
 
     buf = io.BytesIO()
-    copy_out = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER true, NULL {})").format(
-        query, sql.Literal(NULL_MARKER))
+    copy_out = sql_file("kit/copy/copy_out_csv.sql", select=query, null=sql.Literal(NULL_MARKER))
     with conn.cursor() as cur, cur.copy(copy_out, params) as out:
         for block in out:
             buf.write(block)
@@ -159,8 +160,8 @@ def write_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> in
     # pyarrow writes NULL as an empty field and "" as a quoted empty string; COPY CSV
     # reads them back as NULL and "" respectively.
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-    copy_in = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
+    copy_in = sql_file("kit/copy/copy_in_csv.sql", table=table,
+                       columns=sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
     with conn.cursor() as cur, cur.copy(copy_in) as into:
         for batch in arrow.to_batches(max_chunksize=WRITE_BATCH_ROWS):
             buf = io.BytesIO()

@@ -1,10 +1,16 @@
-"""What one DAG run processes: its business day and how to extract it."""
+"""What one DAG run processes: its business day, its Params, and how to extract it.
+
+Each DAG declares its Params once (a tuple of `ParamSpec`): the same specs build the trigger
+form's Params and check the values again inside the task, since the CLI and the REST API can
+bypass the form. `full_refresh` and `lookback_hours` drive the kit's watermark extract; a DAG's
+other Params are in `RunContext.params`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from include.warehouse_kit.settings import settings
@@ -13,23 +19,58 @@ MAX_LOOKBACK_HOURS = 720
 DEFAULT_LOOKBACK_HOURS = 2
 
 
-KNOWN_PARAMS = ("full_refresh", "lookback_hours")
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    default: bool | int
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def check(self, value: Any) -> Any:
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"param {self.name} must be true or false, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)):
+            raise ValueError(f"param {self.name} must be a whole number within {self.minimum}..{self.maximum}, "
+                             f"got {value!r}")
+        return value
+
+    def airflow_param(self):
+        from airflow.sdk import Param
+
+        if self.kind is bool:
+            return Param(self.default, type="boolean", description=self.description)
+        bounds = {k: v for k, v in (("minimum", self.minimum), ("maximum", self.maximum)) if v is not None}
+        return Param(self.default, type="integer", description=self.description, **bounds)
 
 
-def check_params(params: Mapping[str, Any]) -> tuple[bool, int]:
-    """The run's Params, checked again inside the task (the trigger form's JSON schema is the
-    first check; the CLI and the REST API can bypass it). Returns (full_refresh, lookback_hours)."""
-    unknown = sorted(set(params) - set(KNOWN_PARAMS))
+WATERMARK_PARAMS = (
+    ParamSpec("full_refresh", False, "Extract every row before the interval end, ignoring watermarks."),
+    ParamSpec("lookback_hours", DEFAULT_LOOKBACK_HOURS, "Hours to re-read before the watermark (late commits).",
+              minimum=0, maximum=MAX_LOOKBACK_HOURS),
+)
+
+
+def airflow_params(specs: tuple[ParamSpec, ...]) -> dict:
+    """The DAG's `params=`, built from its specs."""
+    return {spec.name: spec.airflow_param() for spec in specs}
+
+
+def check_params(params: Mapping[str, Any], specs: tuple[ParamSpec, ...] = WATERMARK_PARAMS,
+                 dag_id: str = "this DAG") -> dict[str, Any]:
+    """The run's Params, checked against the DAG's specs, defaults filled in."""
+    known = {spec.name: spec for spec in specs}
+    unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ValueError(f"unknown params {unknown}; crm_nightly takes {', '.join(KNOWN_PARAMS)}")
-    full_refresh = params.get("full_refresh", False)
-    if not isinstance(full_refresh, bool):
-        raise ValueError(f"param full_refresh must be true or false, got {full_refresh!r}")
-    lookback = params.get("lookback_hours", DEFAULT_LOOKBACK_HOURS)
-    if isinstance(lookback, bool) or not isinstance(lookback, int) or not 0 <= lookback <= MAX_LOOKBACK_HOURS:
-        raise ValueError(f"param lookback_hours must be a whole number within 0..{MAX_LOOKBACK_HOURS}, "
-                         f"got {lookback!r}")
-    return full_refresh, lookback
+        raise ValueError(f"unknown params {unknown}; {dag_id} takes {', '.join(known)}")
+    return {name: spec.check(params.get(name, spec.default)) for name, spec in known.items()}
 
 
 @dataclass(frozen=True)
@@ -40,6 +81,7 @@ class RunContext:
     interval_end: dt.datetime
     full_refresh: bool = False
     lookback_hours: int = DEFAULT_LOOKBACK_HOURS
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.interval_start.tzinfo is None or self.interval_end.tzinfo is None:
@@ -58,27 +100,28 @@ class RunContext:
         return dt.timedelta(hours=self.lookback_hours)
 
     @classmethod
-    def from_airflow(cls, context: Mapping[str, Any]) -> RunContext:
+    def from_airflow(cls, context: Mapping[str, Any],
+                     specs: tuple[ParamSpec, ...] = WATERMARK_PARAMS) -> RunContext:
+        dag_id = context["dag"].dag_id
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
         if start is None or end is None:
             raise ValueError(
                 "This run has no data interval (a manual run without a logical date?). "
-                "Trigger it with a logical date, e.g. `airflow dags test crm_nightly 2026-10-06T02:00:00+00:00`."
+                f"Trigger it with a logical date, e.g. `airflow dags test {dag_id} 2026-10-06T02:00:00+00:00`."
             )
-        full_refresh, lookback_hours = check_params(context.get("params") or {})
-        return cls(
-            run_id=context["run_id"],
-            dag_id=context["dag"].dag_id,
-            interval_start=start,
-            interval_end=end,
-            full_refresh=full_refresh,
-            lookback_hours=lookback_hours,
-        )
+        params = check_params(context.get("params") or {}, specs, dag_id)
+        full_refresh, lookback_hours = params.pop("full_refresh", False), params.pop(
+            "lookback_hours", DEFAULT_LOOKBACK_HOURS)
+        return cls(run_id=context["run_id"], dag_id=dag_id, interval_start=start, interval_end=end,
+                   full_refresh=full_refresh, lookback_hours=lookback_hours, params=params)
+
+    def keys(self) -> dict[str, str]:
+        """The run's key in every audit table."""
+        return {"dag_id": self.dag_id, "run_id": self.run_id}
 
     def as_params(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id,
-            "dag_id": self.dag_id,
+            **self.keys(),
             "interval_start": self.interval_start,
             "interval_end": self.interval_end,
             "business_date": self.business_date,

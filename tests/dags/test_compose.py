@@ -13,14 +13,9 @@ import pytest
 import yaml
 
 from devtools import airflow_processes
+from include.crm.contracts import SOURCE_CONN_ID, SOURCE_POOL, SOURCE_POOL_SLOTS
 from include.crm.segments_page.queries import READER_CONN_ID
-from include.warehouse_kit.settings import (
-    SCHEDULER_IDLE_SLEEP_SECONDS,
-    SOURCE_CONN_ID,
-    SOURCE_POOL,
-    SOURCE_POOL_SLOTS,
-    WAREHOUSE_CONN_ID,
-)
+from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS, WAREHOUSE_CONN_ID
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yaml"
@@ -88,7 +83,7 @@ def test_connections_and_folders_match_the_code(services):
             "./include:/opt/airflow/repo/include:ro", "./config:/opt/airflow/config:ro"} <= mounts
     init = (REPO / "docker" / "airflow-init.sh").read_text()
     assert f"airflow pools set {SOURCE_POOL} {SOURCE_POOL_SLOTS}" in init
-    assert "include.warehouse_kit.security" in init and "airflow db migrate" in init
+    assert "include.crm.security" in init and "airflow db migrate" in init
 
 
 def test_same_airflow_version_and_a_real_auth_manager(services):

@@ -306,9 +306,10 @@ def test_every_task_of_every_dag_has_the_failure_notifier(bag):
 
 
 def test_the_morning_summary_is_sent_when_the_night_succeeds(nightly):
-    from include.warehouse_kit.notify import on_run_success
+    from include.crm.summary import MORNING_SUMMARY
+    from include.warehouse_kit.notify import run_success_callback
 
-    assert nightly.get_task("finish_success").on_success_callback == [on_run_success]
+    assert nightly.get_task("finish_success").on_success_callback == [run_success_callback(MORNING_SUMMARY)]
 
 
 def test_lateness_check_runs_at_six_business_time(bag):

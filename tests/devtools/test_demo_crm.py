@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -167,14 +169,48 @@ def test_order_line_dirt(data) -> None:
     assert 0.0002 < bad_ts.mean() < 0.003
 
 
-def test_copy_formatting() -> None:
-    assert d._fmt_column(np.array(["a", "", None, "x\ty\\"], dtype=object), "text") == [
-        "a", "", "\\N", "x\\ty\\\\"]
-    assert d._fmt_column(np.array([12.3, np.nan, 0.0, 1234.99]), "money") == [
-        "12.30", "\\N", "0.00", "1234.99"]
-    ts = np.array(["2026-01-02T03:04:05", "NaT"], dtype="datetime64[s]")
-    assert d._fmt_column(ts, "ts") == ["2026-01-02T03:04:05Z", "\\N"]
-    assert d._fmt_column(np.array([True, False]), "bool") == ["t", "f"]
+class _Recorder:
+    """A connection that keeps what pg_io.write_frame COPYs into it (session TimeZone UTC)."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.data = bytearray()
+        self.info = self
+
+    def parameter_status(self, name: str) -> str:
+        return "UTC"
+
+    def cursor(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext(self)
+
+    @contextlib.contextmanager
+    def copy(self, query) -> Iterator[_Recorder]:
+        self.queries.append(query.as_string(None))
+        yield self
+
+    def write(self, block) -> None:
+        self.data += bytes(block)
+
+
+def test_rows_go_through_the_kits_copy_writer() -> None:
+    frame = pd.DataFrame({
+        "customer_id": np.array([1, 2], dtype=np.int64), "email": np.array(["a@b.de", None], dtype=object),
+        "first_name": ["😀 Zoë", "x\ty\\"], "last_name": ["O'Brien", "de Vries"],
+        "country": np.array(["", " de "], dtype=object), "city": np.array([None, "Kraków"], dtype=object),
+        "marketing_opt_in": [True, False],
+        "created_at": np.array(["2026-01-02T03:04:05", "1970-01-01T00:00:00"], dtype="datetime64[s]"),
+        "updated_at": np.array(["2026-01-02T03:04:05", "2099-01-01T00:00:00"], dtype="datetime64[s]"),
+        "deleted_at": np.array(["NaT", "2026-01-03T00:00:00"], dtype="datetime64[s]"),
+    })
+    conn = _Recorder()
+    assert d.initial_load.write(conn, "customers", frame.iloc[:, ::-1]) == 2
+    assert conn.queries == ['COPY "crm"."customers" ("customer_id", "email", "first_name", "last_name", '
+                            '"country", "city", "marketing_opt_in", "created_at", "updated_at", "deleted_at") '
+                            "FROM STDIN (FORMAT csv)\n"]
+    # NULL is an empty field, the empty string a quoted one; tabs and backslashes pass as they are
+    assert conn.data.decode().splitlines() == [
+        '1,"a@b.de","😀 Zoë","O\'Brien","",,true,2026-01-02 03:04:05,2026-01-02 03:04:05,',
+        '2,,"x\ty\\","de Vries"," de ","Kraków",false,1970-01-01 00:00:00,2099-01-01 00:00:00,2026-01-03 00:00:00']
 
 
 def test_email_variant_differs_only_in_case_and_spaces() -> None:

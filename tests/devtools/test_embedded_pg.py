@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -27,6 +28,10 @@ def a_postgres_process(tmp_path):
     binary = tmp_path / "postgres"
     shutil.copy(shutil.which("sleep"), binary)
     proc = subprocess.Popen([str(binary), "60"])
+    # Popen can return before the kernel renames the child: wait until it is named postgres
+    deadline = time.monotonic() + 5
+    while not embedded_pg._is_postgres(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     yield proc.pid
     proc.kill()
     proc.wait()

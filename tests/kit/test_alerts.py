@@ -32,15 +32,34 @@ def test_quality_warnings_flag_warn_checks_and_quarantine_above_half_a_percent()
                         "orders: 2 of 200 rows quarantined (1.00% > 0.5%)"]
 
 
-def test_summary_carries_counts_warnings_segments_and_duration():
-    report = alerts.RunReport("r1", dt.date(2026, 10, 5), "success", 42.4, COUNTS,
-                              ["orders: 2 of 200 rows quarantined (1.00% > 0.5%)"],
-                              [("champion", 1200, -3), ("prospect", 50, None)])
+def test_summary_lists_the_tables_in_the_given_order_and_names_the_dag():
+    report = alerts.RunReport("pipe_a", "r1", dt.date(2026, 10, 5), "failed", None, COUNTS,
+                              ("orders", "products"), [])
     text = alerts.summary_text(report)
-    assert "business day 2026-10-05: success in 42 s" in text
-    assert "customers         1,000       995            5" in text
-    assert "• orders: 2 of 200 rows quarantined" in text
-    assert "• champion: 1,200 (-3)" in text and "• prospect: 50\n" in text + "\n"
+    assert text.startswith("*pipe_a* business day 2026-10-05: failed in unknown\n")
+    assert "*Quality warnings:* none" in text
+    assert text.index("orders ") < text.index("products ") and "customers" not in text
+
+
+def test_a_section_without_items_is_left_out_and_a_long_table_name_widens_the_column():
+    report = alerts.RunReport("pipe_a", "r1", dt.date(2026, 10, 5), "success", 3.0,
+                              {"a_very_long_table": {"extracted": 1, "loaded": 1}}, ("a_very_long_table",), [],
+                              [alerts.Section("*Empty:*"), alerts.Section("*Kept:*", ("x: 1",))])
+    text = alerts.summary_text(report)
+    assert "*Empty:*" not in text and "*Kept:*\n• x: 1" in text
+    assert "a_very_long_table           1         1            0" in text
+
+
+def test_quality_warnings_follow_the_counts_when_no_table_order_is_given():
+    counts = {"b": {"extracted": 10, "quarantined": 1}, "a": {"extracted": 10, "quarantined": 2}}
+    assert [w.split(":")[0] for w in alerts.quality_warnings(counts, [])] == ["b", "a"]
+    assert [w.split(":")[0] for w in alerts.quality_warnings(counts, [], ("a", "b"))] == ["a", "b"]
+
+
+def test_warning_text_names_the_dag():
+    report = alerts.RunReport("pipe_a", "r1", dt.date(2026, 10, 5), "success", 1.0, {}, (), ["w1"])
+    assert alerts.warning_text(report) == (
+        ":warning: *pipe_a* business day 2026-10-05 succeeded but needs attention:\n• w1")
 
 
 def test_failure_subject_names_dag_business_day_and_task():
@@ -58,6 +77,15 @@ def test_failure_body_escapes_the_exception_and_links_the_log():
 
 
 def test_lateness_text_says_what_state_the_night_is_in():
-    assert "has not started" in alerts.lateness_text(dt.date(2026, 10, 5), None)
-    assert "has failed" in alerts.lateness_text(dt.date(2026, 10, 5), "failed")
-    assert "is still running" in alerts.lateness_text(dt.date(2026, 10, 5), "running")
+    def text(status):
+        return alerts.lateness_text("pipe_a", dt.date(2026, 10, 5), status, deadline=dt.time(6, 0))
+
+    assert "has not started" in text(None)
+    assert "has failed" in text("failed")
+    assert "is still running" in text("running")
+    assert text(None) == "pipe_a for business day 2026-10-05 has not started at 06:00 business time."
+
+
+def test_lateness_subject_names_the_watched_dag():
+    assert alerts.lateness_subject("pipe_a", dt.date(2026, 10, 5)) == (
+        "[ETL LATE] pipe_a business day 2026-10-05 has not finished")

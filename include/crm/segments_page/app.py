@@ -1,54 +1,32 @@
 """Routes of the segments page. Mounted at /segments by plugins/segments_page.py.
 
 Airflow does not authenticate apps that plugins mount (apache/airflow#72655), so the app
-itself depends on the auth manager: every route, assets included, needs a signed-in user
-(the UI's session cookie or an `Authorization: Bearer` token) who may see the Airflow UI.
+itself depends on the auth manager (include/warehouse_kit/page_kit/): every route, assets
+included, needs a signed-in user (the UI's session cookie or an `Authorization: Bearer`
+token) who may see the Airflow UI.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from include.crm.contracts import SEGMENTS
 from include.crm.segments_page import filters, queries
+from include.warehouse_kit.page_kit.app import add_static_routes, csv_download, page_app, plotly_version, render_page
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"page.js": "text/javascript", "page.css": "text/css", "icon.svg": "image/svg+xml"}
 
 
-def _plotly_js() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-@cache
-def _plotly_version() -> str:
-    import plotly
-
-    return plotly.__version__
-
-
-def authenticated_user() -> Callable:
-    """The auth manager's own dependency: 401 without credentials, 403 when not allowed."""
-    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
-    from airflow.api_fastapi.core_api.security import requires_access_view
-
-    return requires_access_view(AccessView.WEBSITE)
-
-
 def create_app(auth: Callable | None = None) -> FastAPI:
-    app = FastAPI(title="Customer segments", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(auth or authenticated_user())])
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    """`auth` replaces the auth manager's dependency (tests)."""
+    app = page_app("Customer segments", auth)
 
     @app.exception_handler(filters.FilterError)
     def _bad_filter(request: Request, error: filters.FilterError) -> JSONResponse:
@@ -60,21 +38,9 @@ def create_app(auth: Callable | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/") + "/"
-        html = (STATIC / "index.html").read_text(encoding="utf-8")
-        html = html.replace("{{ root }}", root).replace("{{ plotly_version }}", _plotly_version())
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return render_page(STATIC / "index.html", request, plotly_version=plotly_version())
 
-    @app.get("/static/plotly.min.js")
-    def plotly_js() -> FileResponse:
-        return FileResponse(_plotly_js(), media_type="text/javascript",
-                            headers={"Cache-Control": "private, max-age=604800, immutable"})
-
-    @app.get("/static/{name}")
-    def asset(name: str) -> FileResponse:
-        if name not in ASSETS:
-            return JSONResponse({"detail": "not found"}, status_code=404)
-        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+    add_static_routes(app, STATIC, ASSETS)
 
     @app.get("/api/choices")
     def choices() -> dict[str, Any]:
@@ -155,10 +121,7 @@ def create_app(auth: Callable | None = None) -> FastAPI:
             if view == "customer_segments":
                 params["page"] = filters.customer_page(sort, direction, 1, 1)
             label = day.isoformat() + (f"_{picked}" if picked and view != "segment_summary" else "")
-        filename = f"{view}_{label}.csv"
-        return StreamingResponse(
-            queries.export_chunks(view, params), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+        return csv_download(queries.export_chunks(view, params), f"{view}_{label}.csv")
 
     return app
 

@@ -1,9 +1,9 @@
 """The page's reads. Every query is a file in include/sql/crm/segments_page/; values are bind
 parameters, and the only identifiers come from the allow-lists in `filters`.
 
-Reads go through the Airflow connection `warehouse_reader` (meant to be the read-only
-`dash_reader` role) and fall back to `warehouse` when it is not set. Either way the session is
-read-only and statements time out, so a slow or hostile request cannot hold the warehouse.
+Reads go through the kit's page reader (include/warehouse_kit/page_kit/reader.py): the
+Airflow connection `warehouse_reader`, else `warehouse`, in a read-only session whose
+statements time out.
 """
 
 from __future__ import annotations
@@ -16,30 +16,16 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from include.crm.segments_page import csv_export, filters
-from include.warehouse_kit import pg_io
-from include.warehouse_kit.settings import WAREHOUSE_CONN_ID
+from include.crm.segments_page import filters
+from include.warehouse_kit.page_kit import csv_export, reader
 from include.warehouse_kit.sql_files import query
 
-READER_CONN_ID = "warehouse_reader"
-SESSION = {"default_transaction_read_only": "on", "statement_timeout": "30s", "DateStyle": "ISO",
-           "idle_in_transaction_session_timeout": "5min"}
-
-
-def reader_conninfo() -> str:
-    """`warehouse_reader` when it is set, else `warehouse`."""
-    from airflow.exceptions import AirflowNotFoundException
-
-    from include.warehouse_kit.connections import conninfo
-
-    try:
-        return conninfo(READER_CONN_ID)
-    except AirflowNotFoundException:
-        return conninfo(WAREHOUSE_CONN_ID)
+READER_CONN_ID = reader.READER_CONN_ID
+APPLICATION_NAME = "crm_etl:segments_page"
 
 
 def connect(info: str | None = None) -> psycopg.Connection:
-    return pg_io.connect(info or reader_conninfo(), session=SESSION, application_name="crm_etl:segments_page")
+    return reader.connect(APPLICATION_NAME, info)
 
 
 def _rows(conn: psycopg.Connection, statement: sql.Composable, params: dict) -> list[dict[str, Any]]:
@@ -105,5 +91,4 @@ def export_statement(view: str, params: dict) -> tuple[sql.Composable, dict]:
 
 def export_chunks(view: str, params: dict, info: str | None = None) -> Iterator[bytes]:
     statement, binds = export_statement(view, dict(params))
-    columns, convert, batches = csv_export.stream_rows(lambda: connect(info), statement, binds)
-    return csv_export.encode(columns, batches, convert)
+    return csv_export.csv_chunks(lambda: connect(info), statement, binds, cursor_name="segments_export")

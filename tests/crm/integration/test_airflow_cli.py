@@ -58,12 +58,16 @@ def test_a_failed_gate_fails_the_dag_run_and_marks_the_run_log_failed(world_fact
     world = world_factory(customers=300, end_date=dt.date(2026, 10, 5))
     # Every order line of the night has quantity 0: the quarantine gate must stop the run.
     world.src("INSERT INTO crm.order_items SELECT 99000000 + g, 1, 1, 0, 1.00, "
-              "'2026-10-05 10:00+00', '2026-10-05 10:00+00' FROM generate_series(1, 50) g")
+              "'2026-10-05 10:00+00', '2026-10-05 10:00+00' FROM generate_series(1, 250) g")
     world.night(dt.date(2026, 10, 4))  # an earlier night loaded fine
-    result = dags_test(world, tmp_path, AIRFLOW__CORE__LOAD_EXAMPLES="False", ETL_TASK_RETRIES="0")
+    # Retries stay on: a failed gate is final, so the task fails at once instead of retrying.
+    result = dags_test(world, tmp_path, AIRFLOW__CORE__LOAD_EXAMPLES="False", ETL_TASK_RETRIES="3",
+                       ETL_RETRY_DELAY_SECONDS="1")
     assert result.returncode != 0
     assert "quarantine_share" in result.stdout + result.stderr
+    assert "UP_FOR_RETRY" not in (result.stdout + result.stderr).upper()
     runs = world.wh("SELECT business_date, status FROM audit.etl_run_log ORDER BY business_date")
     assert runs == [(dt.date(2026, 10, 4), "success"), (dt.date(2026, 10, 5), "failed")]
-    assert world.wh("SELECT watermark FROM audit.watermarks WHERE source_table = 'order_items'") == [
+    assert world.wh("SELECT watermark FROM audit.watermarks WHERE pipeline = 'crm_nightly' "
+                    "AND source_table = 'order_items'") == [
         (dt.datetime(2026, 10, 5, tzinfo=dt.UTC),)]

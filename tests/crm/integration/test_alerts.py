@@ -21,7 +21,9 @@ def _world(world_factory, *, failing: bool):
     return world
 
 
-def test_failure_after_two_retries_sends_exactly_one_email(world_factory, tmp_path):
+def test_a_failed_gate_fails_at_once_and_sends_exactly_one_email(world_factory, tmp_path):
+    """Retries are on (2), but a failed gate is final: the same batch would fail again, so the
+    email goes out after the first try. (Retryable failures: test_faults' unreachable source.)"""
     world = _world(world_factory, failing=True)
     with smtp_server() as (smtp_conn, inbox), webhook_server() as (slack_conn, posts):
         result = dags_test(world, tmp_path, AIRFLOW_CONN_SMTP_ALERTS=smtp_conn, AIRFLOW_CONN_SLACK_ALERTS=slack_conn,
@@ -34,9 +36,9 @@ def test_failure_after_two_retries_sends_exactly_one_email(world_factory, tmp_pa
     assert mail["subject"] == ("[ETL FAILED] crm_nightly business day 2026-10-05: "
                                "task validate.validate_order_items failed")
     assert f'href="{BASE_URL}/dags/crm_nightly/runs/' in mail["body"]
-    assert "/tasks/validate.validate_order_items?try_number=3" in mail["body"]
+    assert "/tasks/validate.validate_order_items?try_number=1" in mail["body"]
     assert "QualityGateError" in mail["body"] and "2026-10-05 00:00:00+00:00" in mail["body"]
-    assert "<td>try number</td><td>3</td>" in mail["body"]
+    assert "<td>try number</td><td>1</td>" in mail["body"]
     assert posts == []  # no summary for a failed night
     assert world.wh("SELECT kind FROM audit.alert_log") == [("failure_email",)]
 

@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import demo_crm as d
+from devtools.demo_crm import volumes
 
 END = dt.date(2026, 11, 20)
 DAYS = [END, END + dt.timedelta(days=1), END + dt.timedelta(days=2)]
@@ -81,7 +82,7 @@ def built(admin_uri) -> Iterator[dict]:
     record: dict = {}
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(d, "LATE_CUSTOMER_RATE", LATE_RATE)
+            mp.setattr(volumes, "LATE_CUSTOMER_RATE", LATE_RATE)
             uris = [_recreate(admin_uri, n) for n in names]
             _build(uris[0], record)
             _build(uris[1])

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from devtools import airflow_processes, demo_crm
-from include.warehouse_kit.settings import SOURCE_POOL, SOURCE_POOL_SLOTS
+from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
 from tests.crm.integration.warehouse_checks import conservation
 
 FIRST = dt.date(2026, 10, 2)

@@ -301,7 +301,7 @@ def test_hand_computed_scores_with_ties(world_factory):
 
 
 def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypatch):
-    from include.crm import pipeline
+    from include.crm import marts as crm_marts
 
     for day in NIGHTS[:2]:
         demo_crm.tick(world.source_uri, day=day, seed=7)
@@ -309,14 +309,14 @@ def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypat
     query = "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (SELECT to_jsonb(s)::text t FROM marts.{} s) x"
     marts = ("customer_segments", "segment_summary", "segment_movement", "daily_sales")
     before = {m: world.wh(query.format(m))[0][0] for m in marts}
-    real = pipeline.mart_check_results
+    real = crm_marts.mart_check_results
 
     def one_fails(wh, params):
         return [(c, "fail", "1", "0") if c.endswith("unique_customer") else (c, st, o, e)
                 for c, st, o, e in real(wh, params)]
 
-    monkeypatch.setattr(pipeline, "mart_check_results", one_fails)
-    with pytest.raises(pipeline.MartCheckError, match="unique_customer: observed 1, expected 0"):
+    monkeypatch.setattr(crm_marts, "mart_check_results", one_fails)
+    with pytest.raises(crm_marts.MartCheckError, match="unique_customer: observed 1, expected 0"):
         world.night(NIGHTS[1])
     assert {m: world.wh(query.format(m))[0][0] for m in marts} == before
     # the night's new partition went with the rollback

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from devtools import demo_crm
-from include.crm.pipeline import QualityGateError
+from include.warehouse_kit.errors import QualityGateError
 from tests.crm.integration.warehouse_checks import conservation, dimension_invariants, snapshot
 
 FIRST_NIGHT = dt.date(2026, 10, 1)
@@ -141,7 +141,7 @@ def test_fixed_line_is_released_from_quarantine_and_revalues_its_order(world):
     world.add_customer(900030, email="fix@example.com", country="NL", created=at(day1, 8))
     world.add_order(9000030, 900030, at(day1, 9), lines=((1, 2, 10.00), (2, 0, 5.00)), discount=3)
     world.night(day1)
-    q = world.wh("SELECT reasons, released_at FROM audit.quarantine WHERE source_table = 'order_items' "
+    q = world.wh("SELECT reasons, released_at FROM audit.quarantine WHERE source_table = 'crm.order_items' "
                  "AND source_id = 90000301")
     assert q == [(["quantity: greater_than(0)"], None)]
     assert world.wh("SELECT gross_amount, net_amount FROM core.fact_orders WHERE order_id = 9000030") == \
@@ -151,7 +151,7 @@ def test_fixed_line_is_released_from_quarantine_and_revalues_its_order(world):
               (at(day2, 10),))
     world.night(day2)
     q = world.wh("SELECT resolution, released_at IS NOT NULL FROM audit.quarantine "
-                 "WHERE source_table = 'order_items' AND source_id = 90000301")
+                 "WHERE source_table = 'crm.order_items' AND source_id = 90000301")
     assert q == [("fixed", True)]
     assert world.wh("SELECT gross_amount, net_amount FROM core.fact_orders WHERE order_id = 9000030") == \
         [(35, 32)]
@@ -163,7 +163,7 @@ def test_quality_gate_fails_the_run_and_loads_nothing(world):
     world.night(day1)
     before = snapshot(world)
     day2 = NIGHTS[1]
-    for n in range(40):  # 40 lines, all with quantity 0: far above 5 % of the batch
+    for n in range(250):  # 250 lines, all with quantity 0: far above 5 % of a batch past min_rows
         world.src("INSERT INTO crm.order_items VALUES (%s, 1, 1, 0, 1.00, %s, %s)",
                   (99000000 + n, at(day2, 3), at(day2, 3)))
     with pytest.raises(QualityGateError, match="order_items.*quarantine_share"):
@@ -173,6 +173,47 @@ def test_quality_gate_fails_the_run_and_loads_nothing(world):
     gate = world.wh("SELECT status FROM audit.data_quality_log WHERE \"check\" = 'order_items.quarantine_share' "
                     "ORDER BY checked_at DESC LIMIT 1")
     assert gate == [("fail",)]
+
+
+def test_a_small_night_with_two_bad_rows_warns_and_loads_the_rest(world):
+    """12 new customers, 2 with a mistyped email: 2 of the night's few rows is far above 5 %, but
+    the batch is below the gate's min_rows (200), so the breach warns and the night goes on."""
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    world.night(day1)
+    world.src("DELETE FROM crm.customers WHERE updated_at >= %s", (at(day2, 0),))  # a quiet CRM
+    for n in range(12):
+        email = f"new{n}@example" if n < 2 else f"new{n}@example.com"  # two typos: no dot in the domain
+        world.add_customer(990000 + n, email=email, created=at(day2, 9))
+    world.night(day2)
+    run = world.wh("SELECT status, table_counts -> 'customers' ->> 'validated' FROM audit.etl_run_log "
+                   "ORDER BY started_at DESC LIMIT 1")
+    assert run == [("success", "12")]
+    gate = world.wh("SELECT status, observed, expected FROM audit.data_quality_log "
+                    "WHERE \"check\" = 'customers.quarantine_share' ORDER BY checked_at DESC LIMIT 1")
+    assert gate == [("warn", f"{2 / 12:.4f}", "<= 0.05 (enforced from 200 rows)")]
+    held = world.wh("SELECT source_id FROM audit.quarantine WHERE source_table = 'crm.customers' "
+                    "AND released_at IS NULL AND source_id >= 990000 ORDER BY 1")
+    assert held == [(990000,), (990001,)]
+    loaded = world.wh("SELECT count(*) FROM core.customer_xref WHERE customer_id BETWEEN 990002 AND 990011")
+    assert loaded == [(10,)]
+    conservation(world, through=end_of(day2))
+
+
+def test_a_batch_of_1000_rows_with_8_percent_bad_fails_its_gate(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    world.night(day1)
+    before = snapshot(world)
+    world.src("DELETE FROM crm.order_items WHERE updated_at >= %s", (at(day2, 0),))
+    for n in range(1000):  # 80 of 1,000 lines with quantity 0
+        world.src("INSERT INTO crm.order_items VALUES (%s, 1, 1, %s, 1.00, %s, %s)",
+                  (99100000 + n, 0 if n < 80 else 1, at(day2, 3), at(day2, 3)))
+    with pytest.raises(QualityGateError, match=r"crm.order_items batch of 1000 rows failed quality gates: "
+                                               r"order_items.quarantine_share = 8.00% \(limit 5%\)"):
+        world.night(day2)
+    assert snapshot(world) == before
+    gate = world.wh("SELECT status, observed FROM audit.data_quality_log "
+                    "WHERE \"check\" = 'order_items.quarantine_share' ORDER BY checked_at DESC LIMIT 1")
+    assert gate == [("fail", "0.0800")]
 
 
 def test_customer_who_hands_a_person_over_and_back_keeps_one_current_version(world):
@@ -204,7 +245,7 @@ def test_blank_email_is_loaded_as_missing_not_quarantined(world):
     world.add_customer(900050, email="   ", country="DE", created=at(day1, 8))
     world.night(day1)
     assert world.wh("SELECT email FROM core.customer_xref WHERE customer_id = 900050") == [(None,)]
-    assert world.wh("SELECT count(*) FROM audit.quarantine WHERE source_table = 'customers' "
+    assert world.wh("SELECT count(*) FROM audit.quarantine WHERE source_table = 'crm.customers' "
                     "AND source_id = 900050")[0][0] == 0
 
 
@@ -219,7 +260,7 @@ def test_rows_without_updated_at_are_quarantined_once_and_do_not_fail_later_nigh
         world.add_customer(900100 + n, email=f"c{n}@example.com", country="DE", created=at(day2, 9))
     world.night(day2)
     world.night(NIGHTS[2])  # the same 3 rows come back, with no other customer change: still fine
-    open_entries = world.wh("SELECT source_id, reasons FROM audit.quarantine WHERE source_table = 'customers' "
+    open_entries = world.wh("SELECT source_id, reasons FROM audit.quarantine WHERE source_table = 'crm.customers' "
                             "AND source_id BETWEEN 900060 AND 900062 AND released_at IS NULL ORDER BY 1")
     assert [(i, r) for i, r in open_entries] == [
         (900060 + n, ["updated_at: required value is missing"]) for n in range(3)]
@@ -230,11 +271,11 @@ def test_batches_read_in_small_chunks_load_exactly_what_one_chunk_loads(world_fa
     """Validate and the loads read a batch in chunks of CHUNK_ROWS staged rows, and
     load_customers settles persons in parts of about CHUNK_ROWS members (memory stays flat):
     neither may change a single row, reject, gate or mart."""
-    from include.crm import pipeline
+    from include.warehouse_kit import extract
 
     worlds = [world_factory(customers=300, end_date=FIRST_NIGHT) for _ in range(2)]
     for world, chunk_rows in zip(worlds, (7, 10**9), strict=True):
-        monkeypatch.setattr(pipeline, "CHUNK_ROWS", chunk_rows)
+        monkeypatch.setattr(extract, "CHUNK_ROWS", chunk_rows)
         for day in NIGHTS:
             demo_crm.tick(world.source_uri, day=day, seed=7)
             world.night(day)

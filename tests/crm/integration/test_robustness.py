@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from devtools import demo_crm
-from include.crm.pipeline import SchemaDriftError
+from include.warehouse_kit.errors import SchemaDriftError
 from tests.crm.integration.warehouse_checks import conservation, dimension_invariants, snapshot
 
 DAY1, DAY2 = dt.date(2026, 10, 1), dt.date(2026, 10, 2)

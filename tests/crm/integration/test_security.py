@@ -1,4 +1,4 @@
-"""Least privilege (include/sql/kit/security/roles.sql): each connection with its own role, the
+"""Least privilege (include/sql/crm/security/roles.sql): each connection with its own role, the
 nightly run end to end, and what each role must not be able to do."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools import demo_crm
+from include.crm import security
 from include.crm.segments_page import queries
-from include.warehouse_kit import security
 from tests.crm.integration.test_airflow_cli import dags_test
 from tests.crm.integration.warehouse_checks import conservation
 

@@ -22,8 +22,8 @@ def _ctx(run_id: str, day: dt.date) -> RunContext:
 def _stage(wh, run_id: str, rows: int) -> None:
     for name in BY_NAME:
         wh.execute(f"INSERT INTO staging.{name} (run_id) SELECT %s FROM generate_series(1, %s)", (run_id, rows))
-    wh.execute("INSERT INTO staging.rejects (run_id, source_table, staging_row, reasons) "
-               "SELECT %s, 'crm.orders', g, ARRAY['x'] FROM generate_series(1, %s) g", (run_id, rows))
+    wh.execute("INSERT INTO staging.rejects (dag_id, run_id, source_table, staging_row, reasons) "
+               "SELECT 'crm_nightly', %s, 'crm.orders', g, ARRAY['x'] FROM generate_series(1, %s) g", (run_id, rows))
 
 
 def _staged(wh) -> dict[str, dict[str, tuple[int, int, int]]]:

@@ -23,7 +23,7 @@ def conservation(world, through: dt.datetime) -> dict[str, dict[str, int]]:
             f"SELECT {key} FROM crm.{table} WHERE updated_at < %s", (through,)))
         core = Counter(r[0] for r in world.wh(core_query))
         quarantined = Counter(r[0] for r in world.wh(
-            "SELECT source_id FROM audit.quarantine WHERE source_table = %s AND released_at IS NULL", (table,)))
+            "SELECT source_id FROM audit.quarantine WHERE source_table = %s AND released_at IS NULL", (f"crm.{table}",)))
         placed = core + quarantined
         missing = source - placed
         twice = {k: n for k, n in placed.items() if n > 1}

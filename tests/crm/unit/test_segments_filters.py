@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from include.crm.segments_page import csv_export, filters
+from include.crm.segments_page import filters
+from include.warehouse_kit.page_kit import csv_export
 
 CHOICES = filters.Choices(as_of_dates=(dt.date(2026, 10, 5), dt.date(2026, 10, 4)), countries=("DE", "FR"),
                           channels=("mobile", "web"), first_sale_date=dt.date(2025, 1, 1),

@@ -9,10 +9,11 @@ import subprocess
 import sys
 
 import httpx
+from segments_page import APP_FACTORY
 
 from devtools.local_env import REPO_ROOT, airflow_env
 from include.crm.segments_page import app as page_app
-from include.crm.segments_page.mount import AppOnFirstRequest
+from include.warehouse_kit.page_kit.mount import AppOnFirstRequest
 
 PROBE = """
 import json, sys
@@ -37,7 +38,7 @@ def test_the_first_requests_build_the_app_once_and_every_route_still_needs_a_use
         return built[-1]
 
     monkeypatch.setattr(page_app, "create_app", counting_create_app)
-    mounted = AppOnFirstRequest()
+    mounted = AppOnFirstRequest(APP_FACTORY)  # what the plugin mounts
 
     async def requests() -> list[int]:
         transport = httpx.ASGITransport(app=mounted)

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from include.crm.contracts import CUSTOMERS, ORDER_ITEMS, ORDERS, PRODUCTS, SourceTable
-from include.crm.rules import Tally, find_rejects, quality_gates, tally
+from include.crm.contracts import CUSTOMERS, ORDER_ITEMS, ORDERS, PRODUCTS
 from include.warehouse_kit.run_context import MAX_LOOKBACK_HOURS, RunContext
+from include.warehouse_kit.tables import SourceTable
+from include.warehouse_kit.validation import Tally, find_rejects, quality_gates, tally
 
 TS = "datetime64[us, UTC]"
 INTERVAL_END = dt.datetime(2026, 10, 6, tzinfo=dt.UTC)

@@ -64,14 +64,3 @@ CREATE TABLE IF NOT EXISTS staging.order_items (
 );
 DROP INDEX IF EXISTS staging.order_items_run_idx;  -- replaced by the (run_id, staging_row) index
 CREATE INDEX IF NOT EXISTS order_items_run_row_idx ON staging.order_items (run_id, staging_row);
-
--- Validation verdicts of a run: the rows that failed, with every reason.
-CREATE TABLE IF NOT EXISTS staging.rejects (
-    run_id             text   NOT NULL,
-    source_table       text   NOT NULL,
-    staging_row        bigint NOT NULL,
-    source_id          bigint,
-    source_updated_at  timestamptz,
-    reasons            text[] NOT NULL
-);
-CREATE INDEX IF NOT EXISTS rejects_run_idx ON staging.rejects (run_id, source_table);

@@ -1,6 +1,6 @@
 -- Which customer version an order gets: its canonical customer's version valid at order_ts
 -- (the latest valid_from <= order_ts; first versions start in 1900, so one always exists).
--- {orders} is a relation of (order_id, customer_id, order_ts); one row per order comes out.
+-- The relation `orders` is of (order_id, customer_id, order_ts); one row per order comes out.
 -- Set-based (DISTINCT ON), so a full load joins once instead of probing per order.
 SELECT DISTINCT ON (o.order_id) o.order_id, d.customer_key
 FROM {orders} o

@@ -1,6 +1,6 @@
 -- Source contract of the demo CRM (schema crm). Idempotent.
 -- No foreign keys and no CHECK constraints on purpose: the generator
--- (include/crm_etl/demo_crm.py) writes dirty data that the ETL must handle.
+-- (devtools/demo_crm/) writes dirty data that the ETL must handle.
 CREATE SCHEMA IF NOT EXISTS crm;
 
 CREATE TABLE IF NOT EXISTS crm.customers (

@@ -1,3 +1,3 @@
 UPDATE audit.etl_run_log
 SET task_seconds = task_seconds || jsonb_build_object(%(task)s::text, %(seconds)s::numeric)
-WHERE run_id = %(run_id)s;
+WHERE dag_id = %(dag_id)s AND run_id = %(run_id)s;

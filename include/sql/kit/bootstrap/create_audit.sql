@@ -1,17 +1,23 @@
+-- The audit schema every pipeline shares. Each row belongs to one pipeline: run-level tables
+-- are keyed by (dag_id, run_id), since a scheduled run_id such as
+-- scheduled__2026-10-05T00:00:00+00:00 is the same for every DAG on one timetable.
 CREATE SCHEMA IF NOT EXISTS audit;
+CREATE SCHEMA IF NOT EXISTS staging;
 
--- Per-table high-water mark: every source row with updated_at < watermark has been loaded.
--- It only moves forward, and only in the transaction that commits the table's load.
+-- Per-table high-water mark of a pipeline: every source row with updated_at < watermark has been
+-- loaded. It only moves forward, and only in the transaction that commits the table's load.
 CREATE TABLE IF NOT EXISTS audit.watermarks (
-    source_table  text        PRIMARY KEY,
+    pipeline      text        NOT NULL,  -- the dag_id
+    source_table  text        NOT NULL,
     watermark     timestamptz NOT NULL,
     run_id        text        NOT NULL,
-    updated_at    timestamptz NOT NULL DEFAULT now()
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (pipeline, source_table)
 );
 
 -- Rows that broke a rule. An open entry (released_at IS NULL) means "this source row is here,
 -- not in core". released_at is set when a fixed version loads ('fixed') or a newer bad
--- version replaces this one ('superseded').
+-- version replaces this one ('superseded'). source_table is schema-qualified (schema.table).
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     quarantine_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     source_table       text        NOT NULL,
@@ -22,14 +28,15 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     quarantined_at     timestamptz NOT NULL DEFAULT now(),
     released_at        timestamptz,
     source_updated_at  timestamptz,
-    resolution         text CHECK (resolution IN ('fixed', 'superseded'))
+    resolution         text CHECK (resolution IN ('fixed', 'superseded')),
+    dag_id             text        NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS quarantine_open_uq
     ON audit.quarantine (source_table, source_id) WHERE released_at IS NULL;
 
 -- One row per DAG run: interval, status, timings and per-table counts.
 CREATE TABLE IF NOT EXISTS audit.etl_run_log (
-    run_id            text        PRIMARY KEY,
+    run_id            text        NOT NULL,
     dag_id            text        NOT NULL,
     business_date     date        NOT NULL,
     interval_start    timestamptz NOT NULL,
@@ -41,13 +48,14 @@ CREATE TABLE IF NOT EXISTS audit.etl_run_log (
     duration_seconds  numeric(10, 2),
     -- {"orders": {"extracted": n, "quarantined": n, "loaded": n, "written": n, "released": n}, ...}
     table_counts      jsonb       NOT NULL DEFAULT '{}'::jsonb,
-    -- {"extract.extract_orders": seconds, ...}
+    -- {"extract_orders": seconds, ...}
     task_seconds      jsonb       NOT NULL DEFAULT '{}'::jsonb,
-    error             text
+    error             text,
+    PRIMARY KEY (dag_id, run_id)
 );
-CREATE INDEX IF NOT EXISTS etl_run_log_day_idx ON audit.etl_run_log (business_date);
+CREATE INDEX IF NOT EXISTS etl_run_log_dag_day_idx ON audit.etl_run_log (dag_id, business_date);
 
--- Results of data-quality checks and gates.
+-- Results of data-quality checks and gates (written by include/warehouse_kit/quality.py only).
 CREATE TABLE IF NOT EXISTS audit.data_quality_log (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     run_id      text        NOT NULL,
@@ -55,9 +63,10 @@ CREATE TABLE IF NOT EXISTS audit.data_quality_log (
     status      text        NOT NULL CHECK (status IN ('pass', 'warn', 'fail')),
     observed    text,
     expected    text,
-    checked_at  timestamptz NOT NULL DEFAULT now()
+    checked_at  timestamptz NOT NULL DEFAULT now(),
+    dag_id      text        NOT NULL
 );
-CREATE INDEX IF NOT EXISTS data_quality_log_run_idx ON audit.data_quality_log (run_id);
+CREATE INDEX IF NOT EXISTS data_quality_log_dag_run_idx ON audit.data_quality_log (dag_id, run_id);
 
 -- Alerts sent, so that a run gets one failure email however many of its tasks fail.
 CREATE TABLE IF NOT EXISTS audit.alert_log (
@@ -65,13 +74,26 @@ CREATE TABLE IF NOT EXISTS audit.alert_log (
     kind     text        NOT NULL,  -- failure_email, summary, quality_warning, late
     sent_at  timestamptz NOT NULL DEFAULT now(),
     detail   text,
-    PRIMARY KEY (run_id, kind)
+    dag_id   text        NOT NULL,
+    PRIMARY KEY (dag_id, run_id, kind)
 );
 
--- Which version of include/sql/bootstrap/*.sql the warehouse has: bootstrap skips the DDL when
--- the files have not changed. DELETE the row to force a full pass.
+-- Which version of its DDL each domain's warehouse objects have: bootstrap skips the DDL when
+-- the files have not changed. DELETE a domain's row to force a full pass.
 CREATE TABLE IF NOT EXISTS audit.ddl_version (
-    singleton    boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
-    fingerprint  text        NOT NULL,  -- sha256 of the bootstrap files
+    domain       text        PRIMARY KEY,
+    fingerprint  text        NOT NULL,  -- sha256 of the kit's and the domain's bootstrap files
     applied_at   timestamptz NOT NULL DEFAULT now()
 );
+
+-- Validation verdicts of a run: the rows that failed, with every reason.
+CREATE TABLE IF NOT EXISTS staging.rejects (
+    run_id             text   NOT NULL,
+    source_table       text   NOT NULL,  -- schema-qualified, as in audit.quarantine
+    staging_row        bigint NOT NULL,
+    source_id          bigint,
+    source_updated_at  timestamptz,
+    reasons            text[] NOT NULL,
+    dag_id             text   NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_dag_run_idx ON staging.rejects (dag_id, run_id, source_table);

@@ -1,0 +1,43 @@
+"""orders -> core.fact_orders, keyed to the customer version of the order's time."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from include.crm import transforms
+from include.crm.contracts import ORDERS
+from include.crm.loaders.common import create_tmp_orders, customer_version_at
+from include.warehouse_kit import load as kit_load
+from include.warehouse_kit.quarantine import quarantine, release, remove_replaced
+from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.settings import settings
+from include.warehouse_kit.sql_files import query
+
+TMP_ORDERS = {"order_id": "bigint", "customer_id": "bigint", "order_ts": "timestamptz",
+              "status": "text", "channel": "text", "currency": "char(3)",
+              "discount_amount": "numeric(12,2)", "shipping_amount": "numeric(12,2)",
+              "created_at": "timestamptz", "updated_at": "timestamptz", "date_key": "integer"}
+
+
+def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    table = ORDERS
+    business_tz = settings().business_tz
+    with kit_load.transaction(wh, table, ctx) as counts:
+        counts["quarantined"] = quarantine(wh, table, ctx)
+        create_tmp_orders(wh)
+        wh.execute(query("crm/load/orders/note_rejected_orders.sql"))
+        remove_replaced(wh, "core.fact_orders", "order_id")
+        kit_load.fill_valid(wh, table, ctx, TMP_ORDERS, lambda batch: transforms.transform_orders(batch, business_tz))
+        counts["released"] = release(wh, table)
+        counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
+        wh.execute(query("crm/load/orders/note_valid_orders.sql"))
+        wh.execute(query("crm/load/orders/ensure_dates.sql"))
+        counts["inferred_customers"] = wh.execute(query("crm/load/insert_inferred_customers.sql")).rowcount
+        counts["written"] = wh.execute(query("crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(
+            sql.Identifier("tmp_valid"))), {"run_id": ctx.run_id}).rowcount
+        wh.execute(query("crm/load/orders/unkey_lines_of_removed_orders.sql"))
+        wh.execute(query("crm/load/update_line_keys.sql"))
+        kit_load.analyze(wh, "tmp_orders")
+        wh.execute(query("crm/load/update_order_amounts.sql"))
+    return counts

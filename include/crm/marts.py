@@ -1,0 +1,166 @@
+"""The CRM marts: customer segments (RFM), segment summary and movement, daily sales; built for
+business day D, checked, and published in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import psycopg
+from psycopg import sql
+
+from include.warehouse_kit import extract, pg_io, quality, run_log
+from include.warehouse_kit.errors import CheckError
+from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.settings import settings
+from include.warehouse_kit.sql_files import query, run_sql
+
+log = logging.getLogger(__name__)
+TREND_TOLERANCE = 0.20
+SNAPSHOT_TYPES = {"customer_id": "bigint", "recency_days": "integer", "frequency": "integer",
+                  "monetary": "numeric", "r_score": "integer", "f_score": "integer", "m_score": "integer",
+                  "segment": "text"}
+# (check, SQL file of marts/) whose observed value must equal the expected one
+EQUALITY_CHECKS = (("marts.customer_segments.unique_customer", "check_customer_segments_unique"),
+                   ("marts.customer_segments.exclusive_exhaustive", "check_customer_segments_exhaustive"),
+                   ("marts.daily_sales.net_revenue_matches_facts", "check_daily_sales_matches_facts"),
+                   ("marts.daily_sales.every_day_matches_facts", "check_daily_sales_all_days"))
+
+
+class MartCheckError(CheckError):
+    """A mart failed a data-quality check after its rebuild."""
+
+
+def mart_params(ctx: RunContext) -> dict:
+    return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
+
+
+def _failure(failed: list[quality.Check]) -> MartCheckError:
+    return MartCheckError("; ".join(f"{c.check}: observed {c.observed}, expected {c.expected}" for c in failed))
+
+
+def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """Rebuild the marts for business day D, check them, and publish both in one transaction.
+
+    Readers see the previous state until the new one commits, never a half-built mart. The
+    build and its checks read one snapshot of the warehouse (REPEATABLE READ). A failed check
+    rolls the build back (the previous marts stay published), is logged, and raises
+    MartCheckError.
+    """
+    params = mart_params(ctx)
+    wh.execute(query("crm/marts/lock_marts.sql"))
+    try:
+        results: list[quality.Check] = []
+        with wh.transaction() as tx:
+            run_sql(wh, "crm/marts/begin_build.sql")
+            counts = _build(wh, params)
+            run_log.record_counts(wh, ctx, "marts", counts)
+            results = [quality.Check(*r) for r in mart_check_results(wh, params)]
+            if any(r.status == "fail" for r in results):
+                raise psycopg.Rollback(tx)
+            quality.record(wh, ctx, results)
+    finally:
+        wh.execute(query("crm/marts/unlock_marts.sql"))
+    failed = [r for r in results if r.status == "fail"]
+    if failed:
+        with wh.transaction():
+            quality.record(wh, ctx, results)
+        raise _failure(failed)
+    log.info("built marts for %s: %s", params["as_of_date"], counts)
+    return counts
+
+
+def _build(wh: psycopg.Connection, params: dict) -> dict:
+    kept = wh.execute(query("crm/marts/select_snapshot_kept.sql"), params).fetchone()[0]
+    segments = 0
+    if not kept:
+        segments = _publish_segments(wh, params)
+        wh.execute(query("crm/marts/delete_segment_summary.sql"), params)
+        wh.execute(query("crm/marts/build_segment_summary.sql"), params)
+        for as_of, previous in wh.execute(query("crm/marts/select_movement_targets.sql"), params).fetchall():
+            wh.execute(query("crm/marts/delete_segment_movement.sql"), {"as_of_date": as_of})
+            if previous is not None:
+                wh.execute(query("crm/marts/build_segment_movement.sql"),
+                           {"as_of_date": as_of, "previous_as_of_date": previous})
+                wh.execute(query("crm/marts/insert_segment_movement.sql"))
+    sales, restated = _restate_daily_sales(wh, params)
+    return {"customer_segments": segments, "segments_snapshot_kept": kept, "daily_sales": sales,
+            "daily_sales_days_restated": restated}
+
+
+def _publish_segments(wh: psycopg.Connection, params: dict) -> int:
+    """Score night D into marts.customer_segments; returns its rows. A new night gets a
+    partition of its own, built and indexed in bulk, then attached; a night already there (a
+    rerun, or rows in the default partition) is replaced by DELETE and INSERT, so readers keep
+    the old rows until commit."""
+    as_of: dt.date = params["as_of_date"]
+    partition = sql.Identifier("marts", f"customer_segments_{as_of:%Y%m%d}")
+    there = wh.execute(query("crm/marts/select_snapshot_there.sql"),
+                       {**params, "partition": partition.as_string(wh)}).fetchone()[0]
+    if there:
+        snapshot = sql.Identifier("pg_temp", "tmp_customer_segments")
+        wh.execute(query("crm/marts/delete_customer_segments.sql"), params)
+        rows = wh.execute(query("crm/marts/build_customer_segments.sql", snapshot=snapshot), params).rowcount
+        run_sql(wh, "crm/marts/insert_customer_segments.sql", snapshot=snapshot)
+    else:
+        rows = wh.execute(query("crm/marts/build_customer_segments.sql", snapshot=partition), params).rowcount
+        run_sql(wh, "crm/marts/attach_customer_segments.sql", snapshot=partition, as_of_date=sql.Literal(as_of))
+    # The night's rows are in no statistics yet: without them the movement join was planned
+    # for one row and ran for minutes at 2M lines. Only the partition holding them is sampled.
+    holder = wh.execute(query("crm/marts/select_snapshot_partition.sql"), params).fetchone()
+    if holder:
+        wh.execute(query("kit/load/analyze.sql", table=sql.Identifier(*holder)))
+    return rows
+
+
+def _restate_daily_sales(wh: psycopg.Connection, params: dict) -> tuple[int, int | str]:
+    """Sales of every date <= D, as restated from the current warehouse: only the days whose
+    inputs changed since they were last built (audit.stale_sales, noted by triggers on the
+    facts and customers) are computed again. Returns (rows written, days restated or "all")."""
+    restate_all, days = wh.execute(query("crm/marts/select_stale_sale_days.sql"), params).fetchone()
+    restate = {**params, "restate_all": restate_all, "days": days}
+    wh.execute(query("crm/marts/delete_restated_sales.sql"), restate)
+    rows = 0
+    if restate_all or days:
+        wh.execute(query("crm/marts/build_daily_sales.sql"), restate)
+        rows = wh.execute(query("crm/marts/insert_daily_sales.sql")).rowcount
+    wh.execute(query("crm/marts/delete_covered_stale_sales.sql"), params)
+    return rows, "all" if restate_all else len(days)
+
+
+def mart_check_results(wh: psycopg.Connection, params: dict) -> list[quality.Check]:
+    """The checks of the marts of params["as_of_date"] (pass, warn or fail).
+
+    A snapshot size outside +-20 % of the trailing 7 snapshots is a warning only."""
+    from include.crm import mart_checks
+
+    # Chunk by chunk (memory stays flat as customers grow); the primary key keeps customer_id
+    # unique across chunks, and the unique_customer check below counts it again.
+    failures: dict[str, int] = {}
+    for snapshot in pg_io.read_frames(wh, query("crm/marts/select_snapshot_chunk.sql"), params, SNAPSHOT_TYPES,
+                                      key="customer_id", chunk_rows=extract.CHUNK_ROWS):
+        for check, rows in mart_checks.snapshot_failures(snapshot).items():
+            failures[check] = failures.get(check, 0) + rows
+    results = [quality.Check("marts.customer_segments.rules", "pass" if not failures else "fail",
+                             json.dumps(failures) if failures else "0 failing rows", "0 failing rows")]
+    for check, name in EQUALITY_CHECKS:
+        observed, expected = wh.execute(query(f"crm/marts/{name}.sql"), params).fetchone()
+        results.append(quality.Check(check, "pass" if observed == expected else "fail", str(observed), str(expected)))
+    observed, trailing = wh.execute(query("crm/marts/check_customer_segments_trend.sql"), params).fetchone()
+    within = trailing is None or abs(observed - float(trailing)) <= TREND_TOLERANCE * float(trailing)
+    results.append(quality.Check("marts.customer_segments.row_count_trend", "pass" if within else "warn",
+                                 str(observed), "no history" if trailing is None else f"{float(trailing):.1f} +- 20%"))
+    return results
+
+
+def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[quality.Check]:
+    """The checks build_marts ran on what it published, as logged for this run: a failed
+    one raises MartCheckError, a warning is passed on to the morning summary."""
+    rows = quality.logged(wh, ctx, "marts.")
+    if not rows:
+        raise MartCheckError(f"no mart checks logged for run {ctx.run_id}: build_marts did not finish")
+    failed = [r for r in rows if r.status == "fail"]
+    if failed:
+        raise _failure(failed)
+    return rows

@@ -1,0 +1,1 @@
+DELETE FROM marts.segment_summary WHERE as_of_date = %(as_of_date)s

@@ -1,0 +1,1 @@
+s.dag_id <> %(dag_id)s

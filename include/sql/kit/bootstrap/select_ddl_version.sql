@@ -1,0 +1,2 @@
+-- The fingerprint of the DDL applied for a domain (no row: never applied).
+SELECT fingerprint FROM audit.ddl_version WHERE domain = %(domain)s

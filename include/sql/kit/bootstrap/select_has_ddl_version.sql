@@ -1,0 +1,1 @@
+SELECT to_regclass('audit.ddl_version') IS NOT NULL

@@ -1,0 +1,1 @@
+COPY ({select}) TO STDOUT

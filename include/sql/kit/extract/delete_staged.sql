@@ -1,0 +1,1 @@
+DELETE FROM {staging} WHERE run_id = %(run_id)s

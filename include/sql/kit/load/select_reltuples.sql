@@ -1,0 +1,1 @@
+SELECT reltuples FROM pg_class WHERE oid = %(table)s::regclass
