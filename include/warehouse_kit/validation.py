@@ -89,15 +89,22 @@ class GateResult:
     threshold: float
     enforced: bool = True  # the batch is big enough for a breach to fail the run
     min_rows: int = 0
+    counted: int = 0  # the rows the share counts (complete, or rejected) ...
+    rows: int = 0     # ... of the batch's rows
 
     @property
     def status(self) -> str:
         return "pass" if self.passed else "fail" if self.enforced else "warn"
 
     @property
+    def observed_text(self) -> str:
+        share = f"{self.observed:.4f}"
+        return f"{share} ({self.counted} of {self.rows} rows)" if self.status == "warn" else share
+
+    @property
     def expected(self) -> str:
         bound = (">= " if self.check.endswith("completeness") else "<= ") + f"{self.threshold:.2f}"
-        return bound if self.enforced else f"{bound} (enforced from {self.min_rows} rows)"
+        return f"{bound} (enforced from {self.min_rows} rows)" if self.status == "warn" else bound
 
 
 @dataclass(frozen=True)
@@ -127,12 +134,12 @@ def quality_gates(table: SourceTable, counts: Tally) -> list[GateResult]:
     complete = counts.complete_rows / counts.rows
     share = counts.rejected_rows / counts.rows
     enforced = counts.rows >= gates.min_rows
-    extra = {"enforced": enforced, "min_rows": gates.min_rows}
+    extra = {"enforced": enforced, "min_rows": gates.min_rows, "rows": counts.rows}
     return [
         GateResult(f"{table.name}.key_completeness", complete >= gates.min_key_completeness,
-                   float(complete), gates.min_key_completeness, **extra),
+                   float(complete), gates.min_key_completeness, counted=counts.complete_rows, **extra),
         GateResult(f"{table.name}.quarantine_share", share <= gates.max_quarantine_share,
-                   float(share), gates.max_quarantine_share, **extra),
+                   float(share), gates.max_quarantine_share, counted=counts.rejected_rows, **extra),
     ]
 
 
@@ -167,17 +174,17 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
             }))
         wh.execute(query("kit/validate/insert_rejects.sql"), ctx.keys() | {"source_table": table.qualified_name})
         gates = quality_gates(table, counts)
-        quality.record(wh, ctx, [quality.Check(g.check, g.status, f"{g.observed:.4f}", g.expected) for g in gates])
+        quality.record(wh, ctx, [quality.Check(g.check, g.status, g.observed_text, g.expected) for g in gates])
         result = {"validated": rows, "rejected": rejected}
         run_log.record_counts(wh, ctx, table.name, result)
     log.info("validated %s: %s", table.name, result)
     for g in gates:
         if g.status == "warn":
             log.warning("%s = %.2f%% breaks its limit (%.0f%%), but the batch has only %s rows (the gate "
-                        "fails from %s): the night goes on", g.check, 100 * g.observed, 100 * g.threshold, rows,
-                        g.min_rows)
+                        "fails from %s): the night goes on", g.check, 100 * g.observed, 100 * g.threshold,
+                        counts.rows, g.min_rows)
     failed = [g for g in gates if g.status == "fail"]
     if failed:
         detail = "; ".join(f"{g.check} = {g.observed:.2%} (limit {g.threshold:.0%})" for g in failed)
-        raise QualityGateError(f"{table.qualified_name} batch of {rows} rows failed quality gates: {detail}")
+        raise QualityGateError(f"{table.qualified_name} batch of {counts.rows} rows failed quality gates: {detail}")
     return result

@@ -190,7 +190,10 @@ def test_a_small_night_with_two_bad_rows_warns_and_loads_the_rest(world):
     assert run == [("success", "12")]
     gate = world.wh("SELECT status, observed, expected FROM audit.data_quality_log "
                     "WHERE \"check\" = 'customers.quarantine_share' ORDER BY checked_at DESC LIMIT 1")
-    assert gate == [("warn", f"{2 / 12:.4f}", "<= 0.05 (enforced from 200 rows)")]
+    assert gate == [("warn", f"{2 / 12:.4f} (2 of 12 rows)", "<= 0.05 (enforced from 200 rows)")]
+    passed = world.wh("SELECT status, expected FROM audit.data_quality_log "
+                      "WHERE \"check\" = 'customers.key_completeness' ORDER BY checked_at DESC LIMIT 1")
+    assert passed == [("pass", ">= 0.95")]  # a gate that holds reads as before, whatever the batch size
     held = world.wh("SELECT source_id FROM audit.quarantine WHERE source_table = 'crm.customers' "
                     "AND released_at IS NULL AND source_id >= 990000 ORDER BY 1")
     assert held == [(990000,), (990001,)]

@@ -435,3 +435,17 @@ def test_a_line_whose_amount_would_overflow_the_warehouse_is_quarantined():
     rejects = find_rejects(BY_NAME["order_items"], batch, dt.datetime(2026, 10, 6, tzinfo=dt.UTC))
     assert rejects.source_id.tolist() == [1]
     assert rejects.reasons.tolist() == [["line_amount_at_most_1e9"]]
+
+
+def test_a_breach_below_min_rows_warns_with_its_counts():
+    result = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, 0), rejected_rows=2)), "products.quarantine_share")
+    assert (result.status, result.observed_text, result.expected) == ("warn", "0.1000 (2 of 20 rows)",
+                                                                      "<= 0.05 (enforced from 200 rows)")
+
+
+def test_a_breach_from_min_rows_fails_and_a_held_gate_passes():
+    failed = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(200, 0), rejected_rows=11)),
+                  "products.quarantine_share")
+    held = gate(quality_gates(PRODUCTS, tally(PRODUCTS, keyed_batch(20, 0), rejected_rows=1)), "products.quarantine_share")
+    assert (failed.status, failed.observed_text, failed.expected) == ("fail", "0.0550", "<= 0.05")
+    assert (held.status, held.observed_text, held.expected) == ("pass", "0.0500", "<= 0.05")
