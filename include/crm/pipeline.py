@@ -67,7 +67,7 @@ def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str |
     with wh.transaction():
         run_log.finish_run(wh, ctx, status, error)
     if status == "success":
-        staging.drop_finished_batches(wh, ctx, PIPELINE.tables)
+        staging.drop_finished_batches(wh, ctx, tuple(t.staging for t in PIPELINE.tables))
 
 
 PIPELINE = Pipeline(

@@ -12,8 +12,10 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from include.crm.contracts import ORDER_CHANNELS, ORDER_STATUSES
+from include.warehouse_kit import rules
+from include.warehouse_kit.rules import Id, Ts
 
-EARLIEST_ORDER_TS = pd.Timestamp("2000-01-01", tz="UTC")
+EARLIEST_ORDER_TS = rules.EARLIEST_TS
 # One @, no whitespace, a dotted domain. Checked on the trimmed, lower-cased address;
 # a blank address counts as missing (it is loaded as NULL).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
@@ -22,18 +24,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
 # warehouse's numeric(14, 2) columns (line_amount, an order's gross and net amounts).
 MAX_LINE_AMOUNT = 1_000_000_000
 
-Id = pd.Int64Dtype
-Ts = pd.DatetimeTZDtype
-
-
-def _no_nul(text: Series[str]) -> Series[bool]:
-    """PostgreSQL text cannot hold NUL (\\x00), so a PostgreSQL CRM cannot send one; a row that
-    brings one anyway (another source, a bug upstream) is quarantined, never truncated."""
-    return ~text.str.contains("\x00", regex=False, na=False)
-
-
-def _ts(**kwargs) -> pa.Field:
-    return pa.Field(dtype_kwargs={"unit": "us", "tz": "UTC"}, **kwargs)
+_no_nul, _ts = rules.no_nul, rules.utc_field
 
 
 class CustomerRow(pa.DataFrameModel):
@@ -95,7 +86,7 @@ class OrderRow(pa.DataFrameModel):
     def for_run(cls, schema: pa.DataFrameSchema, interval_end: dt.datetime) -> pa.DataFrameSchema:
         """The plausibility window of order_ts, which depends on the run: from 2000 up to a day
         after the interval end."""
-        latest = pd.Timestamp(interval_end).tz_convert("UTC") + pd.Timedelta(days=1)
+        latest = rules.plausible_until(interval_end)
         return schema.update_column("order_ts", checks=[pa.Check.ge(EARLIEST_ORDER_TS), pa.Check.le(latest)])
 
     class Config:

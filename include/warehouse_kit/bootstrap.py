@@ -18,7 +18,7 @@ from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query, run_sql, sql_text
 
 BOOTSTRAP_LOCK = 7_310_001  # advisory lock id: one DDL run at a time
-KIT_DDL = ("kit/bootstrap/create_audit.sql",)
+KIT_DDL = ("kit/bootstrap/create_audit.sql", "kit/bootstrap/create_dim_date.sql")
 
 
 def ddl_files(pipeline: Pipeline) -> tuple[str, ...]:

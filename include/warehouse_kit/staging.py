@@ -9,14 +9,14 @@ from psycopg import sql
 
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query
-from include.warehouse_kit.tables import SourceTable
 
 SHARED = "staging.rejects"  # the one staging table every pipeline writes (it has a dag_id)
 
 
-def drop_finished_batches(wh: psycopg.Connection, ctx: RunContext, tables: tuple[SourceTable, ...]) -> None:
-    for table in tables:
-        _drop_finished(wh, ctx, table.staging, foreign=sql.SQL("false"))
+def drop_finished_batches(wh: psycopg.Connection, ctx: RunContext, staging_tables: tuple[str, ...]) -> None:
+    """`staging_tables`: the pipeline's own staging tables (each with a run_id column)."""
+    for table in staging_tables:
+        _drop_finished(wh, ctx, table, foreign=sql.SQL("false"))
     _drop_finished(wh, ctx, SHARED, foreign=query("kit/audit/other_pipelines_rows.sql"))
 
 

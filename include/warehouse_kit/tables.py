@@ -45,6 +45,7 @@ class SourceTable:
     load_after: tuple[str, ...] = ()  # tables whose loads must commit first
     extract_priority: int = 1      # who gets the source pool's slots first
     gates: Gates = field(default_factory=Gates)
+    landing: str = ""              # the staging table, when not staging.<name>
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -57,8 +58,28 @@ class SourceTable:
 
     @property
     def staging(self) -> str:
-        return f"staging.{self.name}"
+        return self.landing or f"staging.{self.name}"
 
 
 def by_name(tables: tuple[SourceTable, ...]) -> dict[str, SourceTable]:
     return {t.name: t for t in tables}
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A source of line-oriented files in object storage, partitioned as <root>/<key>=<value>/:
+    each file is processed once (audit.file_manifest), each bad line is quarantined under the
+    text key "<path>:<line>". The validation driver's gates and models apply as for a table."""
+
+    name: str                      # the source's name in the run log and the gates ("events")
+    schema: str                    # the domain it belongs to: quarantine names it schema.name
+    model: str                     # "module:Class": the pandera DataFrameModel of one parsed line
+    key_fields: tuple[str, ...]    # the fields the completeness gate counts
+    feeds: tuple[str, ...]         # the core tables its load writes
+    partition_key: str = "dt"
+    suffixes: tuple[str, ...] = (".jsonl", ".jsonl.gz")
+    gates: Gates = field(default_factory=Gates)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"

@@ -20,12 +20,12 @@ from include.warehouse_kit import extract, pg_io, quality, run_log
 from include.warehouse_kit.errors import QualityGateError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query, run_sql
-from include.warehouse_kit.tables import SourceTable, resolve
+from include.warehouse_kit.tables import FileSource, SourceTable, resolve
 
 log = logging.getLogger(__name__)
 
 
-def schema_for(table: SourceTable, interval_end: dt.datetime) -> pa.DataFrameSchema:
+def schema_for(table: SourceTable | FileSource, interval_end: dt.datetime) -> pa.DataFrameSchema:
     """The table's row schema. A model with a `for_run(schema, interval_end)` classmethod adds
     the checks that depend on the run (a plausibility window, say)."""
     model = resolve(table.model)
@@ -45,6 +45,27 @@ def _reason(column: object, check: object, context: object) -> str:
     return f"{column}: {check}"
 
 
+def row_reasons(schema: pa.DataFrameSchema, batch: pd.DataFrame, name: str) -> pd.Series:
+    """Validate `batch` lazily: the sorted reasons of each failing row, by index label (an empty
+    Series when every row passes). A problem of the whole batch (a missing column, a wrong
+    type) raises ValueError: no row of it can be trusted."""
+    try:
+        schema.validate(batch, lazy=True)
+        return pd.Series([], dtype="object")
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    row_cases = cases[cases["index"].notna()]
+    whole_table = cases[cases["index"].isna()]
+    if not whole_table.empty:
+        raise ValueError(f"{name}: batch does not match the contract:\n{whole_table.to_string()}")
+    return (
+        row_cases.assign(reason=[_reason(c, k, s) for c, k, s in zip(
+            row_cases["column"], row_cases["check"], row_cases["schema_context"], strict=True)])
+        .groupby("index")["reason"]
+        .agg(lambda r: sorted(set(r)))
+    )
+
+
 def find_rejects(table: SourceTable, batch: pd.DataFrame, interval_end: dt.datetime) -> pd.DataFrame:
     """Validate `batch` lazily. Returns one row per failing input row.
 
@@ -56,22 +77,9 @@ def find_rejects(table: SourceTable, batch: pd.DataFrame, interval_end: dt.datet
                           "reasons": pd.Series([], dtype="object")})
     if batch.empty:
         return empty
-    try:
-        schema_for(table, interval_end).validate(batch, lazy=True)
+    reasons = row_reasons(schema_for(table, interval_end), batch, table.name)
+    if reasons.empty:
         return empty
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-    row_cases = cases[cases["index"].notna()]
-    whole_table = cases[cases["index"].isna()]
-    if not whole_table.empty:
-        # A schema-level problem (missing column, wrong type): no row can be trusted.
-        raise ValueError(f"{table.name}: batch does not match the contract:\n{whole_table.to_string()}")
-    reasons = (
-        row_cases.assign(reason=[_reason(c, k, s) for c, k, s in zip(
-            row_cases["column"], row_cases["check"], row_cases["schema_context"], strict=True)])
-        .groupby("index")["reason"]
-        .agg(lambda r: sorted(set(r)))
-    )
     rows = reasons.index.astype("int64")
     return pd.DataFrame({
         "row": rows,
@@ -125,7 +133,7 @@ def tally(table: SourceTable, batch: pd.DataFrame, rejected_rows: int) -> Tally:
     return Tally(len(batch), int(batch[list(table.key_fields)].notna().all(axis=1).sum()), rejected_rows)
 
 
-def quality_gates(table: SourceTable, counts: Tally) -> list[GateResult]:
+def quality_gates(table: SourceTable | FileSource, counts: Tally) -> list[GateResult]:
     """Key-field completeness and the quarantined share of the batch, against the table's
     thresholds (by default >= 95 % and <= 5 %). A batch of fewer than `min_rows` rows only warns."""
     if counts.rows == 0:
@@ -143,7 +151,7 @@ def quality_gates(table: SourceTable, counts: Tally) -> list[GateResult]:
     ]
 
 
-def _pg_array(values: list[str]) -> str:
+def pg_array(values: list[str]) -> str:
     escaped = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
     return "{" + ",".join(f'"{v}"' for v in escaped) + "}"
 
@@ -170,14 +178,27 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
                 "staging_row": rejects["row"],
                 "source_id": rejects["source_id"],
                 "source_updated_at": rejects["source_updated_at"],
-                "reasons": [_pg_array(r) for r in rejects["reasons"]],
+                "reasons": [pg_array(r) for r in rejects["reasons"]],
             }))
         wh.execute(query("kit/validate/insert_rejects.sql"), ctx.keys() | {"source_table": table.qualified_name})
-        gates = quality_gates(table, counts)
-        quality.record(wh, ctx, [quality.Check(g.check, g.status, g.observed_text, g.expected) for g in gates])
+        gates = record_gates(wh, ctx, table, counts)
         result = {"validated": rows, "rejected": rejected}
         run_log.record_counts(wh, ctx, table.name, result)
     log.info("validated %s: %s", table.name, result)
+    enforce_gates(table, counts, gates)
+    return result
+
+
+def record_gates(wh: psycopg.Connection, ctx: RunContext, source: SourceTable | FileSource,
+                 counts: Tally) -> list[GateResult]:
+    """The source's gates on a batch's tally, into audit.data_quality_log."""
+    gates = quality_gates(source, counts)
+    quality.record(wh, ctx, [quality.Check(g.check, g.status, g.observed_text, g.expected) for g in gates])
+    return gates
+
+
+def enforce_gates(source: SourceTable | FileSource, counts: Tally, gates: list[GateResult]) -> None:
+    """Warn on a breach below min_rows; raise QualityGateError on an enforced one."""
     for g in gates:
         if g.status == "warn":
             log.warning("%s = %.2f%% breaks its limit (%.0f%%), but the batch has only %s rows (the gate "
@@ -186,5 +207,4 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
     failed = [g for g in gates if g.status == "fail"]
     if failed:
         detail = "; ".join(f"{g.check} = {g.observed:.2%} (limit {g.threshold:.0%})" for g in failed)
-        raise QualityGateError(f"{table.qualified_name} batch of {counts.rows} rows failed quality gates: {detail}")
-    return result
+        raise QualityGateError(f"{source.qualified_name} batch of {counts.rows} rows failed quality gates: {detail}")

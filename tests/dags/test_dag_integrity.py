@@ -72,6 +72,7 @@ def test_every_dag_retries_at_least_twice_by_default(bag):
 # Tasks that must not retry, each with its reason.
 NO_RETRY_TASKS = {
     ("crm_nightly", "finish_failed"): "marks the run failed; retrying would only repeat the bookkeeping",
+    ("taskflow_nightly", "finish_failed"): "marks the run failed; retrying would only repeat the bookkeeping",
 }
 
 

@@ -32,7 +32,7 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         counts["released"] = release(wh, table)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         wh.execute(query("crm/load/orders/note_valid_orders.sql"))
-        wh.execute(query("crm/load/orders/ensure_dates.sql"))
+        wh.execute(query("kit/load/ensure_dates.sql", table="tmp_valid"))
         counts["inferred_customers"] = wh.execute(query("crm/load/insert_inferred_customers.sql")).rowcount
         counts["written"] = wh.execute(query("crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(
             sql.Identifier("tmp_valid"))), {"run_id": ctx.run_id}).rowcount

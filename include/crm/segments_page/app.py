@@ -82,7 +82,7 @@ def create_app(auth: Callable | None = None) -> FastAPI:
             sales = filters.sales_filter(date_from, date_to, list(country), list(channel), c, day)
             return {"date_from": sales.date_from.isoformat(), "date_to": sales.date_to.isoformat(),
                     "countries": list(sales.countries or ()), "channels": list(sales.channels or ()),
-                    "rows": queries.sales_trend(conn, sales)}
+                    "rows": queries.sales_trend(conn, sales, filters.trend_days(sales, c))}
 
     @app.get("/api/customer_segments")
     def customer_segments(as_of_date: str | None = None, segment: str | None = None, sort: str | None = None,

@@ -112,6 +112,15 @@ def sales_filter(date_from: str | None, date_to: str | None, countries: list[str
                        tuple(dict.fromkeys(picked_channels)) or None)
 
 
+def trend_days(sales: SalesFilter, choices: Choices) -> tuple[dt.date, dt.date]:
+    """The days the trend chart draws, each one a point (0 on a day without sales): the filter's
+    range within the span daily_sales covers, from the first sale through the latest night
+    (every day up to it is restated). An empty span when the range misses it."""
+    first = max(sales.date_from, choices.first_sale_date or sales.date_from)
+    covered = max(filter(None, (choices.last_sale_date, *choices.as_of_dates[:1])), default=sales.date_to)
+    return first, min(sales.date_to, covered)
+
+
 def customer_page(sort: str | None, direction: str | None, page: str | int | None,
                   page_size: str | int | None) -> CustomerPage:
     sort = sort or "monetary"

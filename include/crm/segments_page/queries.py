@@ -59,8 +59,13 @@ def segment_movement(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict
     return _rows(conn, query("crm/segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
 
 
-def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter) -> list[dict[str, Any]]:
-    return _rows(conn, query("crm/segments_page/select_daily_sales_trend.sql"), sales.params())
+def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter,
+                days: tuple[dt.date, dt.date] | None = None) -> list[dict[str, Any]]:
+    """One row per day of `days` (the page passes filters.trend_days; default: the filter's
+    whole range), zero on a day without sales."""
+    first, last = days or (sales.date_from, sales.date_to)
+    return _rows(conn, query("crm/segments_page/select_daily_sales_trend.sql"),
+                 {**sales.params(), "fill_from": first, "fill_to": last})
 
 
 def customer_statement(page: filters.CustomerPage) -> sql.Composable:

@@ -334,7 +334,7 @@ def minimal_finish(wh, ctx, *, status, error=None):
     with wh.transaction():
         run_log.finish_run(wh, ctx, status, error)
     if status == "success":
-        staging.drop_finished_batches(wh, ctx, MINIMAL.tables)
+        staging.drop_finished_batches(wh, ctx, tuple(t.staging for t in MINIMAL.tables))
 
 
 MINIMAL = Pipeline(

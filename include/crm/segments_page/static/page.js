@@ -103,12 +103,26 @@ async function loadSales() {
   $("date_from").value = body.date_from;
   $("date_to").value = body.date_to;
   updateDownloads();
+  // One row per day (0 without a sale), so the line never joins points across an empty day.
   const x = body.rows.map((r) => r.sale_date);
+  const orders = body.rows.map((r) => r.orders);
   Plotly.react("chart-sales", [
     { type: "scatter", mode: "lines", name: "net revenue", x, y: body.rows.map((r) => r.net_revenue), line: { color: "#017cee" } },
-    { type: "bar", name: "orders", x, y: body.rows.map((r) => r.orders), yaxis: "y2", marker: { color: "#c9d6e3" } },
-  ], layout({ yaxis: { title: { text: "net revenue" }, rangemode: "tozero" }, legend: { orientation: "h" },
-              yaxis2: { title: { text: "orders" }, overlaying: "y", side: "right", rangemode: "tozero", tickformat: ",~r" }, margin: { l: 70, r: 60, t: 10, b: 40 } }), config);
+    { type: "bar", name: "orders", x, y: orders, yaxis: "y2", marker: { color: "#c9d6e3" },
+      hovertemplate: "%{x}: %{y:,d} orders<extra></extra>" },
+  ], layout({ xaxis: { type: "date" }, yaxis: { title: { text: "net revenue" }, rangemode: "tozero" },
+              legend: { orientation: "h" }, margin: { l: 70, r: 60, t: 10, b: 40 },
+              yaxis2: { title: { text: "orders" }, overlaying: "y", side: "right", showgrid: false, ...wholeTicks(orders) } }),
+  config);
+}
+
+// Ticks for a count: whole numbers from 0, a step of 1, 2 or 5 × 10^n and at least 1 (Plotly's own
+// choice for a small count is 0.5, and an overlaying axis follows the other axis' grid).
+function wholeTicks(counts) {
+  const rough = Math.max(1, ...counts) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const dtick = Math.max(1, [1, 2, 5, 10].map((f) => f * magnitude).find((d) => d >= rough));
+  return { tickmode: "linear", tick0: 0, dtick, tickformat: ",d", rangemode: "tozero" };
 }
 
 async function loadCustomers() {

@@ -59,20 +59,6 @@ CREATE TABLE IF NOT EXISTS core.dim_product (
     run_id       text        NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS core.dim_date (
-    date_key      integer PRIMARY KEY,  -- yyyymmdd
-    full_date     date    NOT NULL UNIQUE,
-    year          smallint NOT NULL,
-    quarter       smallint NOT NULL,
-    month         smallint NOT NULL,
-    month_name    text    NOT NULL,
-    day_of_month  smallint NOT NULL,
-    day_of_week   smallint NOT NULL,  -- ISO: Monday = 1
-    day_name      text    NOT NULL,
-    iso_week      smallint NOT NULL,
-    is_weekend    boolean NOT NULL
-);
-
 -- One row per order. customer_key is the dim_customer version of the order's canonical
 -- customer valid at order_ts; date_key is order_ts's date in the business timezone.
 CREATE TABLE IF NOT EXISTS core.fact_orders (
@@ -124,12 +110,3 @@ ALTER TABLE core.fact_orders ADD COLUMN IF NOT EXISTS items integer NOT NULL DEF
 UPDATE core.fact_orders o SET items = s.items
 FROM (SELECT order_id, sum(quantity)::integer AS items FROM core.fact_order_lines GROUP BY order_id) s
 WHERE o.order_id = s.order_id AND o.items <> s.items;
-
--- Calendar rows for every date an order can carry (validation keeps order_ts >= 2000-01-01).
-INSERT INTO core.dim_date
-SELECT to_char(d, 'YYYYMMDD')::int, d::date,
-       extract(year FROM d), extract(quarter FROM d), extract(month FROM d),
-       trim(to_char(d, 'Month')), extract(day FROM d), extract(isodow FROM d),
-       trim(to_char(d, 'Day')), extract(week FROM d), extract(isodow FROM d) IN (6, 7)
-FROM generate_series(date '2000-01-01', date '2040-12-31', interval '1 day') AS d
-ON CONFLICT (date_key) DO NOTHING;

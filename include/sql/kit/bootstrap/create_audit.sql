@@ -33,6 +33,29 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS quarantine_open_uq
     ON audit.quarantine (source_table, source_id) WHERE released_at IS NULL;
+-- A source without an integer key names its rows with text: a file line is "<path>:<line>".
+ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS source_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS quarantine_open_key_uq
+    ON audit.quarantine (source_table, source_key) WHERE released_at IS NULL AND source_key IS NOT NULL;
+
+-- Every source file a pipeline has processed, once: a file listed here is never read again,
+-- whatever run, rerun or backfill meets it. Recorded in the transaction that loads the file.
+-- lines = loaded + duplicates + quarantined.
+CREATE TABLE IF NOT EXISTS audit.file_manifest (
+    dag_id        text        NOT NULL,
+    source        text        NOT NULL,  -- the source the file belongs to (schema.name)
+    path          text        NOT NULL,  -- relative to the source's root
+    size          bigint      NOT NULL,
+    checksum      text        NOT NULL,  -- sha256 of the bytes as stored
+    lines         integer     NOT NULL,
+    loaded        integer     NOT NULL,  -- lines that are now facts
+    duplicates    integer     NOT NULL,  -- identical copies of an event already loaded
+    quarantined   integer     NOT NULL,  -- lines open in audit.quarantine
+    run_id        text        NOT NULL,
+    processed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dag_id, source, path)
+);
+CREATE INDEX IF NOT EXISTS file_manifest_run_idx ON audit.file_manifest (dag_id, run_id);
 
 -- One row per DAG run: interval, status, timings and per-table counts.
 CREATE TABLE IF NOT EXISTS audit.etl_run_log (

@@ -1,0 +1,129 @@
+"""
+### taskflow_nightly
+
+Moves one business day of TaskFlow (the task tracker) into the warehouse's task-events star
+schema: the product database's users, projects and tasks, and the JSON Lines event logs in
+object storage (`ETL_TASKFLOW_EVENTS_URL`: `file:///...` or `s3://<conn_id>@bucket/prefix`).
+
+| stage | what happens |
+|---|---|
+| `bootstrap` | applies the warehouse DDL (idempotent) and opens the run's row in `audit.etl_run_log` |
+| `extract` | per table, rows with `updated_at` in `[W - lookback, interval_end)` from `taskflow_source` into `staging.taskflow_*` (COPY); `extract_events` reads every file of the partitions `dt` = D - `lookback_days` .. the UTC date of the interval end (all partitions on the first run) that `audit.file_manifest` does not hold, parses it with pyarrow and checks every line |
+| `validate` | pandera rules per table; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more; `validate_events` gates the staged lines the same way |
+| `load` | users (SCD2), projects and tasks (SCD1), one transaction each; then `load_events`: bad lines and conflicting duplicates to `audit.quarantine` (key `<path>:<line>`), identical duplicates counted, new events into `core.fact_task_events`, the files into the manifest: each file is processed exactly once |
+| `marts` | rebuilds `marts.agg_daily_metrics`, `project_health` and `user_productivity` for D in one transaction, checks them into `audit.data_quality_log`, then emits an Asset per mart |
+| `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
+
+**Interval.** As `crm_nightly`: business day D is `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`,
+run at D+1 02:00. `airflow dags test taskflow_nightly 2026-10-06T02:00:00+00:00` processes 2026-10-05.
+
+**Params** (manual runs): `full_refresh`, `lookback_hours` (database tables), `lookback_days`
+(event partitions listed again, default 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Asset, TaskGroup, TriggerRule, chain, dag, task
+from business_day_timetable import BusinessDayTimetable
+
+from include.taskflow.contracts import MARTS, SOURCE_POOL
+from include.taskflow.pipeline import PIPELINE
+from include.taskflow.summary import MORNING_SUMMARY
+from include.warehouse_kit.dag_defaults import default_args
+from include.warehouse_kit.notify import run_success_callback
+from include.warehouse_kit.pipeline import run_task
+from include.warehouse_kit.run_context import airflow_params
+from include.warehouse_kit.settings import settings
+
+
+@dag(
+    schedule=BusinessDayTimetable(timezone=settings().business_tz.key, run_at=dt.time(2, 0)),
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["taskflow", "warehouse", "nightly"],
+    doc_md=__doc__,
+    default_args=default_args(execution_timeout=dt.timedelta(minutes=45), max_retry_delay=dt.timedelta(hours=1)),
+    params=airflow_params(PIPELINE.params),
+)
+def taskflow_nightly():
+    @task
+    def bootstrap(**context) -> None:
+        run_task(context, PIPELINE, "bootstrap")
+
+    @task
+    def extract(table: str, **context) -> None:
+        run_task(context, PIPELINE, "extract", table)
+
+    @task
+    def extract_events(**context) -> None:
+        run_task(context, PIPELINE, "extract_events")
+
+    @task
+    def validate(table: str, **context) -> None:
+        run_task(context, PIPELINE, "validate", table)
+
+    @task
+    def validate_events(**context) -> None:
+        run_task(context, PIPELINE, "validate_events")
+
+    @task
+    def load(table: str, **context) -> None:
+        run_task(context, PIPELINE, "load", table)
+
+    @task
+    def load_events(**context) -> None:
+        run_task(context, PIPELINE, "load_events")
+
+    @task
+    def build_marts(**context) -> None:
+        run_task(context, PIPELINE, "build_marts")
+
+    @task(outlets=[Asset(name) for name in MARTS])  # emitted once the marts passed their checks
+    def check_marts(**context) -> None:
+        run_task(context, PIPELINE, "check_marts")
+
+    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)])  # the morning Slack summary
+    def finish_success(**context) -> None:
+        run_task(context, PIPELINE, "finish", status="success")
+
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+    def finish_failed(**context) -> None:
+        run_task(context, PIPELINE, "finish", status="failed")
+
+    tables = PIPELINE.tables
+    start = bootstrap()
+    with TaskGroup("extract", tooltip="TaskFlow database -> staging (COPY); event files -> staged lines"):
+        extracts = [extract.override(task_id=f"extract_{t.name}", pool=SOURCE_POOL,
+                                     priority_weight=t.extract_priority)(t.name) for t in tables]
+        event_files = extract_events()
+    with TaskGroup("validate", tooltip="pandera rules and quality gates"):
+        validations = [validate.override(task_id=f"validate_{t.name}")(t.name) for t in tables]
+        event_gates = validate_events()
+    with TaskGroup("load", tooltip="dimensions, then the events; one transaction each"):
+        loads = {t.name: load.override(task_id=f"load_{t.name}")(t.name) for t in tables}
+        events = load_events()
+    for t in tables:
+        for before in t.load_after:
+            loads[before] >> loads[t.name]
+    chain(start, extracts, validations)
+    start >> event_files >> event_gates
+    gates = [*validations, event_gates]
+    for gate in gates:  # every gate must pass before anything loads
+        gate >> [loads[t.name] for t in tables if not t.load_after]
+    list(loads.values()) >> events  # events key on the dimensions
+    with TaskGroup("marts", tooltip="restate the metrics, snapshot health and productivity, check them"):
+        built, checked = build_marts(), check_marts()
+        built >> checked
+    events >> built
+    done, failed = finish_success(), finish_failed()
+    checked >> done
+    # finish_failed follows every other task: any failure marks the run failed in the run log.
+    everything = [t for t in done.operator.dag.tasks if t not in (done.operator, failed.operator)]
+    everything >> failed.operator
+
+
+taskflow_nightly()

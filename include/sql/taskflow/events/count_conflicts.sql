@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE verdict = 'conflict') FROM tmp_event_lines

@@ -1,0 +1,1 @@
+SELECT count(*) FROM tmp_user_changes

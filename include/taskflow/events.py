@@ -1,0 +1,226 @@
+"""The event logs: JSON Lines files in object storage -> core.fact_task_events.
+
+extract_events  lists the partitions dt=D-lookback_days .. the UTC date of the interval end
+                (every partition on a first run), reads each file the manifest does not hold,
+                parses it with pyarrow (include/warehouse_kit/jsonl.py), applies the line rules
+                (rules.EventLine) and stages every line, with its reasons when it broke one.
+validate_events the quality gates on the staged lines, before anything loads.
+load_events     one transaction: bad lines and conflicting duplicates to quarantine, identical
+                duplicates counted, the new events to the fact (against inferred tasks and users
+                when their rows have not arrived), minutes_in_previous_status recomputed, and
+                the files recorded in audit.file_manifest: each file is processed exactly once.
+
+Every line of a processed file ends in exactly one place: the fact (by event_id), the
+manifest's duplicates count, or open in quarantine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterator
+
+import psycopg
+from psycopg import sql
+
+from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
+from include.warehouse_kit import object_store, pg_io, quality, run_log
+from include.warehouse_kit.errors import FinalError
+from include.warehouse_kit.jsonl import raw_text
+from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.settings import settings
+from include.warehouse_kit.sql_files import query, run_sql
+
+log = logging.getLogger(__name__)
+STAGE_ROWS = 200_000  # parsed lines validated and staged together: memory stays flat
+LINE_COLUMNS = ("path", "line_no", "dt", "event_id", "event_type", "task_id", "actor_id", "occurred_at",
+                "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw")
+
+
+class EventFileError(FinalError):
+    """An event file cannot be read at all (a broken gzip stream, say): its lines are unknown."""
+
+
+def _keys(ctx: RunContext) -> dict:
+    return ctx.keys() | {"source": EVENTS.qualified_name}
+
+
+def partition_window(wh: psycopg.Connection, ctx: RunContext) -> tuple[str | None, str]:
+    """(first, last) partition values to list: D - lookback_days .. the UTC date of the
+    interval end; no lower bound while the manifest holds no file of this pipeline."""
+    last = ctx.interval_end.astimezone(dt.UTC).date()
+    if not wh.execute(query("taskflow/events/select_has_manifest.sql"), _keys(ctx)).fetchone()[0]:
+        return None, last.isoformat()
+    days = ctx.params.get("lookback_days", DEFAULT_LOOKBACK_DAYS)
+    return (ctx.business_date - dt.timedelta(days=days)).isoformat(), last.isoformat()
+
+
+def pending_files(wh: psycopg.Connection, ctx: RunContext, root: str) -> list[object_store.StoredFile]:
+    """The files of the window's partitions that the manifest does not hold, in (dt, path) order."""
+    first, last = partition_window(wh, ctx)
+    listed = [f for f in object_store.list_partitioned_files(
+        root, key=EVENTS.partition_key, suffixes=EVENTS.suffixes, first=first, last=last) if _is_date(f.partition)]
+    done = {r[0] for r in wh.execute(query("taskflow/events/select_processed_paths.sql"),
+                                     _keys(ctx) | {"paths": [f.path for f in listed]})}
+    return [f for f in listed if f.path not in done]
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        log.warning("ignoring partition %s=%s: not a YYYY-MM-DD date", EVENTS.partition_key, value)
+        return False
+
+
+def read_file(root: str, stored: object_store.StoredFile):
+    """(file row for staging, parsed lines as a DataFrame, the unreadable lines with their
+    reasons, the file's lines as read)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from include.warehouse_kit import jsonl
+
+    data = object_store.read_bytes(root, stored.path)
+    try:
+        lines = jsonl.split_lines(jsonl.decompress(stored.path, data))
+    except (OSError, EOFError) as error:
+        raise EventFileError(f"{stored.path} cannot be read: {error}") from error
+    table, bad = jsonl.parse_lines(lines, EVENT_FIELDS)
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    frame["line_no"] = frame["line_no"].astype("int64")
+    texts = lines
+    file_row = {"path": stored.path, "dt": dt.date.fromisoformat(stored.partition), "size": len(data),
+                "checksum": hashlib.sha256(data).hexdigest(), "lines": len(lines)}
+    unreadable = pd.DataFrame({"line_no": list(bad), "reasons": [[r] for r in bad.values()],
+                               "raw": [raw_text(lines[n - 1]) for n in bad]})
+    return file_row, frame, unreadable, texts
+
+
+def _staged_lines(frames: list, unreadable: list, texts: dict[str, list[bytes]], ctx: RunContext):
+    """One staging frame of parsed and unreadable lines, with the rules applied to the parsed."""
+    import pandas as pd
+
+    from include.taskflow.transforms import parse_occurred_at
+    from include.warehouse_kit import validation
+
+    parsed = pd.concat(frames, ignore_index=True)
+    parsed["occurred_ts"] = parse_occurred_at(parsed["occurred_at"])
+    reasons = validation.row_reasons(validation.schema_for(EVENTS, ctx.interval_end),
+                                     parsed.drop(columns=["path", "dt", "line_no"]), EVENTS.name)
+    bad = parsed.index.isin(reasons.index)
+    lines = pd.DataFrame({
+        "path": parsed["path"], "line_no": parsed["line_no"], "dt": parsed["dt"],
+        "event_id": parsed["event_id"], "event_type": parsed["event_type"], "task_id": parsed["task_id"],
+        "actor_id": parsed["actor_id"], "occurred_at": parsed["occurred_ts"],
+        "from_status": parsed["from_status"], "to_status": parsed["to_status"],
+        "assignee_id": parsed["assignee_id"],
+        "due_date": pd.to_datetime(parsed["due_date"], format="%Y-%m-%d", errors="coerce").dt.date,
+        "reasons": None, "raw": None,
+    })
+    lines["reasons"] = pd.Series([validation.pg_array(r) for r in reasons], index=reasons.index, dtype="str")
+    # A bad line's text is its quarantine payload; valid lines do not need theirs.
+    lines.loc[bad, "raw"] = [raw_text(texts[p][n - 1]) for p, n in zip(
+        parsed.loc[bad, "path"], parsed.loc[bad, "line_no"], strict=True)]
+    others = [u for u in unreadable if not u.empty]
+    if others:
+        extra = pd.concat(others, ignore_index=True)
+        extra["reasons"] = [validation.pg_array(r) for r in extra["reasons"]]
+        lines = pd.concat([lines, extra.reindex(columns=LINE_COLUMNS)], ignore_index=True)
+    return lines.reindex(columns=LINE_COLUMNS)
+
+
+def _groups(files: list[object_store.StoredFile], root: str) -> Iterator[tuple[list, list, list, dict]]:
+    """The files read in groups of about STAGE_ROWS lines: (file rows, parsed frames, unreadable
+    lines, each file's lines)."""
+    rows, frames, unreadable, texts, size = [], [], [], {}, 0
+    for stored in files:
+        file_row, frame, bad, texts[stored.path] = read_file(root, stored)
+        frame["path"], frame["dt"] = stored.path, file_row["dt"]
+        bad["path"], bad["dt"] = stored.path, file_row["dt"]
+        rows.append(file_row)
+        frames.append(frame)
+        unreadable.append(bad)
+        size += file_row["lines"]
+        if size >= STAGE_ROWS:
+            yield rows, frames, unreadable, texts
+            rows, frames, unreadable, texts, size = [], [], [], {}, 0
+    if rows:
+        yield rows, frames, unreadable, texts
+
+
+def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """Stage every line of the files not yet processed (idempotent: a retry stages them again)."""
+    import pandas as pd
+
+    root = events_url()
+    files = pending_files(wh, ctx, root)
+    counts = {"files": 0, "lines": 0, "rejected": 0}
+    with wh.transaction():
+        run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
+        for rows, frames, unreadable, texts in _groups(files, root):
+            lines = _staged_lines(frames, unreadable, texts, ctx)
+            pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(rows).assign(run_id=ctx.run_id))
+            pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))
+            counts["files"] += len(rows)
+            counts["lines"] += len(lines)
+            counts["rejected"] += int(lines["reasons"].notna().sum())
+        run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
+                                                     "extracted": counts["lines"], "rejected": counts["rejected"]})
+    log.info("staged %s lines of %s event files from %s", counts["lines"], counts["files"], root)
+    return counts
+
+
+def validate_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """The quality gates on the staged lines (completeness of the key fields, quarantined share)."""
+    from include.warehouse_kit import validation
+
+    rows, complete, rejected = wh.execute(query("taskflow/events/count_staged_lines.sql"), _keys(ctx)).fetchone()
+    counts = validation.Tally(rows, complete, rejected)
+    with wh.transaction():
+        gates = validation.record_gates(wh, ctx, EVENTS, counts)
+        run_log.record_counts(wh, ctx, EVENTS.name, {"validated": rows})
+    validation.enforce_gates(EVENTS, counts, gates)
+    return {"validated": rows, "rejected": rejected}
+
+
+def _create_partitions(wh: psycopg.Connection) -> None:
+    for (month,) in wh.execute(query("taskflow/events/select_new_months.sql")).fetchall():
+        following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        wh.execute(query("taskflow/events/create_month_partition.sql",
+                         partition=sql.Identifier("core", f"fact_task_events_{month:%Y%m}"),
+                         low=sql.Literal(f"{month.isoformat()} 00:00:00+00"),
+                         high=sql.Literal(f"{following.isoformat()} 00:00:00+00")))
+
+
+def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """The staged lines of files no run has processed -> quarantine, duplicates, or the fact."""
+    keys = _keys(ctx)
+    with wh.transaction():
+        run_sql(wh, "kit/load/begin_load.sql", {"lock": f"{EVENTS.qualified_name}.load"})
+        run_sql(wh, "taskflow/events/create_tmp_files.sql", keys)
+        wh.execute(query("taskflow/events/create_tmp_lines.sql"), keys | {"business_tz": settings().business_tz.key})
+        conflicts = wh.execute(query("taskflow/events/count_conflicts.sql")).fetchone()[0]
+        wh.execute(query("taskflow/events/quarantine_lines.sql"), keys)
+        inferred_tasks = wh.execute(query("taskflow/events/insert_inferred_tasks.sql")).rowcount
+        inferred_users = wh.execute(query("taskflow/events/insert_inferred_users.sql")).rowcount
+        _create_partitions(wh)
+        wh.execute(query("kit/load/ensure_dates.sql", table="tmp_event_lines"))
+        run_sql(wh, "taskflow/events/insert_events.sql", keys)
+        recomputed = wh.execute(query("taskflow/events/update_minutes_in_status.sql")).rowcount
+        wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
+        unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
+        if unbalanced:
+            raise RuntimeError(f"event lines not accounted for: {unbalanced[:5]}")
+        files, lines, loaded, duplicates, quarantined = wh.execute(
+            query("taskflow/events/select_run_counts.sql"), keys).fetchone()
+        counts = {"files": files, "lines": lines, "loaded": loaded, "duplicates": duplicates,
+                  "quarantined": quarantined, "conflicting": conflicts, "inferred_tasks": inferred_tasks,
+                  "inferred_users": inferred_users, "minutes_recomputed": recomputed}
+        run_log.record_counts(wh, ctx, EVENTS.name, counts)
+        quality.record(wh, ctx, [quality.Check(
+            "events.conflicting_duplicates", "warn" if conflicts else "pass", f"{conflicts} lines",
+            "0 lines (the first event with an id wins)")])
+    log.info("loaded events: %s", counts)
+    return counts

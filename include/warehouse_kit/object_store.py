@@ -1,0 +1,107 @@
+"""List and read partitioned files in object storage through Airflow's ObjectStoragePath.
+
+A root is an ObjectStoragePath URL: `file:///srv/logs` (no connection) or
+`s3://<conn_id>@bucket/prefix` (the amazon provider with s3fs; the connection's extra may carry
+`endpoint_url` for an S3-compatible server). Files live under `<root>/<key>=<value>/`.
+
+Where connections are resolved: ObjectStoragePath itself, through the amazon provider's
+`S3Hook(aws_conn_id=conn_id)`, which asks the task SDK's secrets chain: a configured secrets
+backend first, then the environment variables (`AIRFLOW_CONN_<ID>`), then, inside a task only
+(`airflow dags test`, the scheduler's workers), the API server, which reads the metastore. A
+plain Python process (the in-process runner of the tests and the bench) has the same chain
+without the metastore. Checked on Airflow 3.3.2 and amazon provider 9.39, so the kit attaches no
+filesystem of its own.
+
+Two caches to know about:
+- s3fs caches directory listings for the life of its filesystem, so a file uploaded after a
+  first listing would stay invisible; every listing here asks the store again (`refresh=True`).
+- Airflow keeps one filesystem per (protocol, conn_id) for the life of the process: a connection
+  changed after its first use (say, an S3 server restarted on another port) is not seen. A task
+  is a process of its own; an in-process caller keeps one endpoint per conn_id per process.
+
+A conn_id that no backend defines is an error here (AirflowNotFoundException) rather than the
+provider's silent fallback to default AWS credentials.
+
+On S3 a prefix exists only while some object is under it: an empty bucket, or a prefix holding
+only a folder marker (`prefix/`), is an empty root; a prefix with nothing under it is missing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+DEFAULT_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: str       # relative to the root, posix: "dt=2026-10-05/events-01.jsonl.gz"
+    partition: str  # the partition value: "2026-10-05"
+    size: int       # bytes as stored
+
+
+def list_partitioned_files(root_url: str, *, key: str = "dt", suffixes: tuple[str, ...] = DEFAULT_SUFFIXES,
+                           first: str | None = None, last: str | None = None) -> list[StoredFile]:
+    """The files directly under `<root>/<key>=<value>/` whose names end with one of `suffixes`,
+    for `first <= value <= last` (string comparison; None is unbounded), sorted by (partition,
+    path). Lists the root once, then only the wanted partitions. A missing root raises, and so
+    does a connection that is not defined."""
+    _require_connection(root_url)
+    root = _root(root_url)
+    fs = root.fs
+    wanted = []
+    for entry in _ls(fs, root.path, root_url):
+        value = _partition_value(entry, key)
+        if value is not None and (first is None or value >= first) and (last is None or value <= last):
+            wanted.append((value, entry["name"]))
+    files = [
+        StoredFile(path=f"{key}={value}/{name}", partition=value, size=int(entry["size"]))
+        for value, directory in wanted
+        for entry in _ls(fs, directory, root_url)
+        if entry["type"] == "file" and (name := _basename(entry)).endswith(suffixes)
+    ]
+    return sorted(files, key=lambda f: (f.partition, f.path))
+
+
+def read_bytes(root_url: str, path: str) -> bytes:
+    """The stored bytes of `<root>/<path>`, as stored (a .gz file comes back compressed)."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise ValueError(f"{path!r} is not a path inside the root")
+    return (_root(root_url) / path).read_bytes()
+
+
+def _root(root_url: str):
+    from airflow.sdk import ObjectStoragePath
+
+    return ObjectStoragePath(root_url)
+
+
+def _require_connection(root_url: str) -> None:
+    # The amazon provider treats an unknown conn_id as "no connection" and falls back to boto3's
+    # default credentials (anonymous AWS), and Airflow would cache that filesystem for the
+    # process. Ask first, before ObjectStoragePath builds it.
+    conn_id = urlsplit(root_url).netloc.rpartition("@")[0]
+    if conn_id:
+        from airflow.sdk import BaseHook
+
+        BaseHook.get_connection(conn_id)  # AirflowNotFoundException when not defined
+
+
+def _ls(fs, path: str, root_url: str) -> list[dict]:
+    try:
+        return fs.ls(path, detail=True, refresh=True)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{root_url}: {path} does not exist") from error
+
+
+def _basename(entry: dict) -> str:
+    return posixpath.basename(entry["name"].rstrip("/"))
+
+
+def _partition_value(entry: dict, key: str) -> str | None:
+    name_key, equals, value = _basename(entry).partition("=")
+    return value if entry["type"] == "directory" and equals and name_key == key and value else None
