@@ -1,13 +1,16 @@
-"""`make demo`: the whole nightly job, end to end, on the embedded PostgreSQL.
+"""`make demo`: every pipeline, end to end, on the embedded PostgreSQL.
 
-1. start the embedded server (.local/pg) and create the `crm` and `warehouse` databases;
-2. build the demo CRM: 13 months of history up to the first demo night;
-3. for each of the last 3 business days: apply a generator tick, then run
-   `airflow dags test crm_nightly <D+1>T02:00:00+00:00` (Airflow metadata in SQLite, .local/airflow);
-4. print what each night extracted, loaded and quarantined.
+1. start the embedded server (.local/pg) and create the `crm`, `taskflow` and `warehouse` databases;
+2. build the demo CRM (13 months of history) and the demo TaskFlow (its database and its event
+   files under .local/taskflow_events) up to the first demo night;
+3. for each of the last 3 business days: apply both generators' ticks, then run
+   `airflow dags test crm_nightly <D+1>T02:00:00+00:00` and the same for `taskflow_nightly`
+   (Airflow metadata in SQLite, .local/airflow);
+4. print what each night extracted, loaded and quarantined, for both pipelines.
 
-Run it again and it rebuilds the same CRM and re-runs the same nights on the existing
-warehouse: the warehouse ends identical (reruns are idempotent).
+Run it again and it rebuilds the same sources and re-runs the same nights on the existing
+warehouse: the warehouse ends identical (reruns are idempotent; event files already in the
+manifest are not read again).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import time
 
 import psycopg
 
-from devtools import demo_crm, embedded_pg
-from devtools.local_env import LOCAL_DIR, SOURCE_DB, WAREHOUSE_DB, airflow_env
+from devtools import demo_crm, demo_taskflow, embedded_pg
+from devtools.demo_report import taskflow_summary
+from devtools.local_env import LOCAL_DIR, SOURCE_DB, TASKFLOW_DB, TASKFLOW_EVENTS_DIR, WAREHOUSE_DB, airflow_env
 from include.crm.contracts import TABLES
 
 CORE_TABLES = ("core.customer_xref", "core.dim_customer", "core.dim_product",
@@ -37,9 +41,9 @@ def airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
         raise SystemExit(f"airflow {' '.join(args)} failed (exit {result.returncode})")
 
 
-def run_night(env: dict[str, str], day: dt.date) -> str:
+def run_night(env: dict[str, str], day: dt.date, dag_id: str = "crm_nightly") -> str:
     run_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(2, 0), dt.UTC)
-    airflow(env, "dags", "test", "crm_nightly", run_at.isoformat())
+    airflow(env, "dags", "test", dag_id, run_at.isoformat())
     return run_at.isoformat()
 
 
@@ -48,7 +52,8 @@ def summary(warehouse_uri: str, days: list[dt.date]) -> str:
     with psycopg.connect(warehouse_uri) as conn:
         runs = conn.execute(
             "SELECT DISTINCT ON (business_date) business_date, run_id, status, duration_seconds, table_counts "
-            "FROM audit.etl_run_log WHERE business_date = ANY(%s) ORDER BY business_date, started_at DESC",
+            "FROM audit.etl_run_log WHERE dag_id = 'crm_nightly' AND business_date = ANY(%s) "
+            "ORDER BY business_date, started_at DESC",
             (days,)).fetchall()
         header = f"{'night':<12} {'table':<12} {'extracted':>10} {'loaded':>10} {'quarantined':>12} {'released':>9}"
         lines += ["", "Nightly runs of crm_nightly", header, "-" * len(header)]
@@ -102,29 +107,42 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     days = [args.today - dt.timedelta(days=n) for n in range(args.nights, 0, -1)]
 
-    print(f"[1/4] embedded PostgreSQL: {embedded_pg.start()}", flush=True)
+    print(f"[1/5] embedded PostgreSQL: {embedded_pg.start()}", flush=True)
     source_uri = embedded_pg.ensure_database(SOURCE_DB)
+    taskflow_uri = embedded_pg.ensure_database(TASKFLOW_DB)
     warehouse_uri = embedded_pg.ensure_database(WAREHOUSE_DB)
     env = airflow_env()
-    print(f"[2/4] demo CRM: {args.customers:,} customers, 13 months up to {days[0]}", flush=True)
+    print(f"[2/5] demo CRM: {args.customers:,} customers, 13 months up to {days[0]}", flush=True)
     counts = demo_crm.init(source_uri, customers=args.customers, seed=args.seed, end_date=days[0])
     print("      " + ", ".join(f"{t}: {n:,}" for t, n in counts.items()), flush=True)
-    print("[3/4] Airflow metadata (SQLite):", env["AIRFLOW_HOME"], flush=True)
+    volumes = demo_taskflow.DEMO
+    print(f"[3/5] demo TaskFlow: {volumes.users:,} users, {volumes.projects:,} projects, {volumes.tasks:,} tasks, "
+          f"event files in {TASKFLOW_EVENTS_DIR}", flush=True)
+    world = demo_taskflow.build_world(taskflow_uri, TASKFLOW_EVENTS_DIR, days[0], volumes, seed=args.seed)
+    print(f"      {world.lines_written:,} event lines in {len(world.files):,} files", flush=True)
+    print("[4/5] Airflow metadata (SQLite):", env["AIRFLOW_HOME"], flush=True)
     airflow(env, "db", "migrate")
-    print("[4/4] nights:", flush=True)
+    print("[5/5] nights:", flush=True)
     for day in days:
         tick = demo_crm.tick(source_uri, day=day, seed=args.seed)
+        tasks = demo_taskflow.tick(taskflow_uri, TASKFLOW_EVENTS_DIR, day, seed=args.seed)
         night_started = time.monotonic()
         run_at = run_night(env, day)
-        print(f"      {day}: tick ({tick['new_orders']} new orders, {tick['status_changes']} status changes, "
-              f"{tick['profile_changes']} profile changes), then `airflow dags test crm_nightly {run_at}` "
-              f"in {time.monotonic() - night_started:.0f} s", flush=True)
+        crm_seconds, night_started = time.monotonic() - night_started, time.monotonic()
+        run_night(env, day, "taskflow_nightly")
+        print(f"      {day}: ticks ({tick['new_orders']} new orders, {tick['status_changes']} status changes, "
+              f"{tick['profile_changes']} profile changes; {tasks.lines_written:,} event lines in "
+              f"{len(tasks.files)} files), then `airflow dags test crm_nightly {run_at}` in {crm_seconds:.0f} s "
+              f"and taskflow_nightly in {time.monotonic() - night_started:.0f} s", flush=True)
     print(summary(warehouse_uri, days))
+    print(taskflow_summary(warehouse_uri, days))
     print(f"""
 Where the data is
   source CRM     {source_uri}   (schema crm)
+  TaskFlow       {taskflow_uri}   (schema taskflow), events in {TASKFLOW_EVENTS_DIR}
   warehouse      {warehouse_uri}   (schemas staging, core, marts, audit)
   psql           psql {warehouse_uri}
+  pages          Customer segments at /segments/, Task analytics at /task-analytics/ (in `make airflow`)
   server files   {embedded_pg.data_dir()}   (stop it with `make pg-stop`)
   Airflow UI     `make airflow`, then http://localhost:8080 (user admin; it prints the password)
 Total {time.monotonic() - started:.0f} s. Files under {LOCAL_DIR}.""")

@@ -17,8 +17,7 @@ import subprocess
 import sys
 
 from devtools import embedded_pg
-from devtools.local_env import LOCAL_DIR, SOURCE_DB, WAREHOUSE_DB, airflow_env
-from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
+from devtools.local_env import LOCAL_DIR, SOURCE_DB, SOURCE_POOLS, WAREHOUSE_DB, airflow_env
 
 META_DB = "airflow_meta"
 
@@ -49,8 +48,9 @@ def main() -> int:
     env = ui_env()
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*airflow, "pools", "set", SOURCE_POOL, str(SOURCE_POOL_SLOTS),
-                    "Concurrent queries against the CRM source"], env=env, check=True, stdout=subprocess.DEVNULL)
+    for pool, slots, description in SOURCE_POOLS:
+        subprocess.run([*airflow, "pools", "set", pool, str(slots), description], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
     password = json.loads((LOCAL_DIR / "airflow-ui" / "passwords.json").read_text())["admin"]
     print(f"Airflow UI: http://localhost:8080  (user admin, password {password}). Ctrl-C stops it.", flush=True)
     os.execve(sys.executable, [*airflow, "standalone"], env)

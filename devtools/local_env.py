@@ -7,17 +7,24 @@ import sys
 from pathlib import Path
 
 from devtools import embedded_pg
+from include.crm import contracts as crm
+from include.taskflow import contracts as taskflow
 from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS
 
 REPO_ROOT = embedded_pg.REPO_ROOT
 LOCAL_DIR = REPO_ROOT / ".local"
 SOURCE_DB = "crm"
+TASKFLOW_DB = "taskflow"
 WAREHOUSE_DB = "warehouse"
+TASKFLOW_EVENTS_DIR = LOCAL_DIR / "taskflow_events"
+# Every source pool the DAGs name: the scheduler never schedules a task whose pool is missing.
+SOURCE_POOLS = ((crm.SOURCE_POOL, crm.SOURCE_POOL_SLOTS, "Concurrent queries against the CRM source"),
+                (taskflow.SOURCE_POOL, taskflow.SOURCE_POOL_SLOTS, "Concurrent queries against TaskFlow"))
 
 
 def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
                 warehouse_db: str = WAREHOUSE_DB, base: dict[str, str] | None = None) -> dict[str, str]:
-    """os.environ plus what Airflow needs to run crm_nightly against the embedded server.
+    """os.environ plus what Airflow needs to run the pipelines against the embedded server.
 
     Connections already set in the environment (AIRFLOW_CONN_*) win over the embedded ones.
     """
@@ -25,6 +32,8 @@ def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
     home = Path(airflow_home or LOCAL_DIR / "airflow").resolve()
     home.mkdir(parents=True, exist_ok=True)
     env.setdefault("AIRFLOW_CONN_CRM_SOURCE", embedded_pg.base_uri(source_db))
+    env.setdefault("AIRFLOW_CONN_TASKFLOW_SOURCE", embedded_pg.base_uri(TASKFLOW_DB))
+    env.setdefault("ETL_TASKFLOW_EVENTS_URL", TASKFLOW_EVENTS_DIR.resolve().as_uri())
     env.setdefault("AIRFLOW_CONN_WAREHOUSE", embedded_pg.base_uri(warehouse_db))
     env.update({
         "AIRFLOW_HOME": str(home),

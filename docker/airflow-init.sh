@@ -1,6 +1,6 @@
 #!/bin/bash
 # One-shot `airflow-init`: check .env, migrate the metadata DB, create the first UI user, the
-# crm_source pool and the least-privilege roles. Safe to run again.
+# source pools (crm_source, taskflow_source) and the least-privilege roles. Safe to run again.
 set -euo pipefail
 missing=()
 for name in POSTGRES_PASSWORD CRM_DB_PASSWORD AIRFLOW_DB_PASSWORD REDIS_PASSWORD AIRFLOW_FERNET_KEY \
@@ -17,6 +17,7 @@ airflow users create --role Admin --username "$AIRFLOW_ADMIN_USER" --password "$
   --email "${AIRFLOW_ADMIN_EMAIL:-admin@example.com}" --firstname Admin --lastname User \
   || echo "user $AIRFLOW_ADMIN_USER exists"
 airflow pools set crm_source 2 "Concurrent queries against the CRM source"
+airflow pools set taskflow_source 2 "Concurrent queries against TaskFlow"
 python -m include.crm.security \
   --source "postgresql://postgres:${CRM_DB_PASSWORD}@crm-db:5432/crm" \
   --warehouse "postgresql://postgres:${POSTGRES_PASSWORD}@postgres:5432/warehouse"

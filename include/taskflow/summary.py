@@ -10,6 +10,8 @@ from include.taskflow.contracts import EVENTS, TABLES
 from include.warehouse_kit.alerts import RunReport, Section, SummaryContent
 from include.warehouse_kit.sql_files import query
 
+LATE_NIGHT_IMPACT = "the Task analytics page and its marts still show the day before"
+
 
 def metrics_section(created: int, completed: int, open_tasks: int, overdue: int) -> Section:
     return Section("*Tasks* of the day:", (f"created: {created:,}", f"completed: {completed:,}",

@@ -30,3 +30,27 @@ def check_night_finished(context, *, watched_dag_id: str, deadline: dt.time, imp
     sent = notify.send_lateness_alerts(watched_dag_id, business_date, status, deadline=deadline, impact=impact)
     log.warning("%s business day %s is late (%s); alerted: %s", watched_dag_id, business_date,
                 status or "not started", ", ".join(sent) or "nobody (no alert connection)")
+
+
+DEADLINE = dt.time(6, 0)  # business time, on D+1: the readers need the night's data before 08:00
+
+
+def schedule():
+    """One run per business day D, at the deadline on D+1 (business time)."""
+    from business_day_timetable import BusinessDayTimetable
+
+    from include.warehouse_kit.settings import settings
+
+    return BusinessDayTimetable(timezone=settings().business_tz.key, run_at=DEADLINE)
+
+
+def dag_arguments(*, doc_md: str, tags: list[str]) -> dict:
+    """The other @dag arguments every lateness DAG shares."""
+    import pendulum
+
+    from include.warehouse_kit.dag_defaults import default_args
+
+    return {"start_date": pendulum.datetime(2024, 1, 1, tz="UTC"), "catchup": False, "max_active_runs": 1,
+            "tags": tags, "doc_md": doc_md,
+            "default_args": default_args(execution_timeout=dt.timedelta(minutes=5),
+                                         max_retry_delay=dt.timedelta(minutes=10))}
