@@ -188,7 +188,14 @@ def _expected_sales(world, params: dict, aggregate: bool):
     for day, _, _, orders, items, revenue, _ in rows:
         o, i, v = days.get(day, (0, 0, Decimal(0)))
         days[day] = (o + orders, i + items, v + revenue)
-    return [(d.isoformat(), *days[d]) for d in sorted(days)]
+    # Every day from the first sale (of any filter) through the latest night is a point: 0 without a sale.
+    first_sale = world.wh("SELECT min(sale_date) FROM marts.daily_sales")[0][0]
+    day, last = max(date_from, first_sale), min(date_to, NIGHTS[-1])
+    filled = []
+    while day <= last:
+        filled.append((day.isoformat(), *days.get(day, (0, 0, Decimal(0)))))
+        day += dt.timedelta(days=1)
+    return filled
 
 
 @pytest.mark.parametrize("params", SALES_FILTERS)
@@ -197,6 +204,23 @@ def test_daily_sales_trend_applies_every_filter(client, world, params):
     got = [(r["sale_date"], r["orders"], r["items"], Decimal(str(r["net_revenue"]))) for r in body["rows"]]
     expected = _expected_sales(world, params, aggregate=True)
     assert got == expected and expected
+
+
+def test_daily_sales_trend_draws_a_day_without_sales_as_zero(client, world):
+    """The marketplace channel sells on some days only: each other day of the range is a point at
+    0 (the chart must not draw a line across it); no point before the first sale or after the night."""
+    params = {"date_from": "2025-10-01", "date_to": "2026-10-31", "channel": "marketplace"}
+    rows = get(client, "api/daily_sales", **params).json()["rows"]
+    sold = {r[0]: r[1] for r in world.wh("SELECT sale_date::text, sum(orders)::int FROM marts.daily_sales "
+                                         "WHERE channel = 'marketplace' GROUP BY 1")}
+    first_sale = world.wh("SELECT min(sale_date) FROM marts.daily_sales")[0][0]
+    days = [(max(first_sale, dt.date(2025, 10, 1)) + dt.timedelta(days=n)).isoformat()
+            for n in range((NIGHTS[-1] - max(first_sale, dt.date(2025, 10, 1))).days + 1)]
+    assert [r["sale_date"] for r in rows] == days
+    assert [r["orders"] for r in rows] == [sold.get(day, 0) for day in days]
+    empty = [r for r in rows if r["sale_date"] not in sold]
+    assert empty and all((r["orders"], r["items"], r["net_revenue"]) == (0, 0, 0) for r in empty)
+    assert 0 < len(empty) < len(rows)
 
 
 @pytest.mark.parametrize("params", SALES_FILTERS)

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import threading
 import time
@@ -27,6 +28,11 @@ from tests.crm.integration.segments_world import NIGHTS
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("ETL_TEST_ARTIFACTS", REPO / ".local" / "test-artifacts"))
 BIG_DATE, BIG_ROWS = dt.date(2000, 1, 1), 1_000_000
+# A quiet fortnight long before the demo's sales: a few orders on some days, none on the others,
+# revenue that is no round multiple of them (the shape that gave the orders axis 0.500019, 1.00004).
+QUIET_SALES = {dt.date(2001, 3, 1): (1, "123.45"), dt.date(2001, 3, 2): (3, "9876.50"), dt.date(2001, 3, 5): (2, "4321.09"),
+               dt.date(2001, 3, 9): (1, "77.70")}
+QUIET_DAYS = [dt.date(2001, 3, 1) + dt.timedelta(days=n) for n in range(10)]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +44,9 @@ def world(module_worlds):
                        1 + g %% 5, (ARRAY['champion', 'loyal', 'at_risk', 'hibernating'])[1 + g %% 4]
                 FROM generate_series(1, %s) g""", (BIG_DATE, BIG_ROWS))
     world.wh("INSERT INTO marts.segment_summary VALUES (%s, 'loyal', %s, 1, 0, NULL, NULL)", (BIG_DATE, BIG_ROWS))
+    for day, (orders, revenue) in QUIET_SALES.items():
+        world.wh("INSERT INTO marts.daily_sales VALUES (%s, 'DE', 'web', %s, %s, %s, %s)",
+                 (day, orders, orders, revenue, orders))
     return world
 
 
@@ -105,14 +114,26 @@ def test_analyst_logs_in_filters_and_downloads_a_csv(server, world, browser):
     assert segments_drawn == world.wh("SELECT count(*) FROM marts.segment_summary WHERE as_of_date = %s",
                                       (latest,))[0][0]
 
+    window = (latest - dt.timedelta(days=89), latest)
+    _assert_whole_number_orders_axis(browser)
+    # The other counts too: customers per segment from 0, and the movement's colour bar (1 or 2 a cell here).
+    assert _whole_steps(_labels(browser, "#chart-size .ytick text"))[0] == 0
+    assert _whole_steps(_labels(browser, "#chart-movement .colorbar g[class$=tick] text"))
+
     # A filter changes the trend to that country's rows.
     Select(browser.find_element(By.ID, "country")).select_by_value("DE")
     _ready(browser)
-    window = (latest - dt.timedelta(days=89), latest)
     de_orders = world.wh("SELECT coalesce(sum(orders), 0) FROM marts.daily_sales WHERE country_code = 'DE' "
                          "AND sale_date BETWEEN %s AND %s", window)[0][0]
     drawn = browser.execute_script("return document.getElementById('chart-sales').data[1].y.reduce((a, b) => a + b, 0)")
     assert drawn == de_orders > 0
+    # Every day of the window is a point; a day without a DE sale is drawn at 0, not bridged.
+    x, y = browser.execute_script("const d = document.getElementById('chart-sales').data; return [d[0].x, d[0].y]")
+    assert x == [str(window[0] + dt.timedelta(days=n)) for n in range(90)]
+    de_days = world.wh("SELECT count(DISTINCT sale_date) FROM marts.daily_sales WHERE country_code = 'DE' "
+                       "AND sale_date BETWEEN %s AND %s", window)[0][0]
+    assert y.count(0) == 90 - de_days > 0
+    _assert_whole_number_orders_axis(browser)
 
     # Sorting the table by a header.
     browser.find_element(By.CSS_SELECTOR, "#customers th[data-column=frequency]").click()
@@ -139,6 +160,37 @@ def test_analyst_logs_in_filters_and_downloads_a_csv(server, world, browser):
                         "AND sale_date BETWEEN %s AND %s", window)[0][0]
     assert len(rows) == expected > 0 and {r[1] for r in rows} == {"DE"}
     shutil.copy(path, ARTIFACTS / path.name)
+
+    # The quiet fortnight: each of the 10 days is a point, 0 on the six without a sale, and the
+    # orders axis steps 0, 1, 2, 3.
+    for field, day in (("date_from", QUIET_DAYS[0]), ("date_to", QUIET_DAYS[-1])):
+        browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+                               "e.dispatchEvent(new Event('change'));", field, str(day))
+        _ready(browser)
+    x, orders = browser.execute_script("const d = document.getElementById('chart-sales').data; return [d[1].x, d[1].y]")
+    assert x == [str(day) for day in QUIET_DAYS]
+    assert orders == [QUIET_SALES.get(day, (0,))[0] for day in QUIET_DAYS] == [1, 3, 0, 0, 2, 0, 0, 0, 1, 0]
+    assert _assert_whole_number_orders_axis(browser) == [0, 1, 2, 3]
+
+
+def _labels(driver, selector: str) -> list[str]:
+    return driver.execute_script("return [...document.querySelectorAll(arguments[0])].map((t) => t.textContent)",
+                                 selector)
+
+
+def _whole_steps(labels: list[str]) -> list[int]:
+    """Tick labels as rendered: whole numbers in one step of at least 1."""
+    assert len(labels) >= 2 and all(re.fullmatch(r"\d{1,3}(,\d{3})*", label) for label in labels), labels
+    ticks = [int(label.replace(",", "")) for label in labels]
+    assert len({b - a for a, b in zip(ticks, ticks[1:], strict=False)}) == 1 and ticks[1] - ticks[0] >= 1, ticks
+    return ticks
+
+
+def _assert_whole_number_orders_axis(driver) -> list[int]:
+    """The orders axis: whole numbers from 0 (it used to read 1.15622, 2.31263, ...)."""
+    ticks = _whole_steps(_labels(driver, "#chart-sales .y2tick text"))
+    assert ticks[0] == 0, ticks
+    return ticks
 
 
 def _tree_rss(proc: psutil.Process) -> int:

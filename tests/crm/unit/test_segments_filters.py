@@ -61,6 +61,18 @@ def test_sales_filter_refuses_a_reversed_range():
         filters.sales_filter("2026-02-01", "2026-01-01", [], [], CHOICES, None)
 
 
+def test_the_trend_draws_every_day_from_the_first_sale_through_the_latest_night():
+    in_range = filters.sales_filter("2026-09-01", "2026-09-30", [], [], CHOICES, None)
+    assert filters.trend_days(in_range, CHOICES) == (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    wide = filters.sales_filter("2024-06-01", "2026-12-31", [], [], CHOICES, None)
+    assert filters.trend_days(wide, CHOICES) == (dt.date(2025, 1, 1), dt.date(2026, 10, 5))
+    quiet_night = filters.Choices(CHOICES.as_of_dates, (), (), dt.date(2025, 1, 1), dt.date(2026, 10, 2))
+    assert filters.trend_days(wide, quiet_night) == (dt.date(2025, 1, 1), dt.date(2026, 10, 5))  # no sale on 10-03..05
+    before = filters.sales_filter("2024-01-01", "2024-01-31", [], [], CHOICES, None)
+    first, last = filters.trend_days(before, CHOICES)
+    assert first > last  # a range before the first sale draws nothing
+
+
 def test_customer_page_allows_listed_sort_columns_and_directions_only():
     page = filters.customer_page("recency_days", "ASC", "3", "20")
     assert (page.sort, page.direction, page.page, page.page_size, page.offset) == ("recency_days", "asc", 3, 20, 40)

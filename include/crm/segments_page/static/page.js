@@ -77,8 +77,9 @@ async function loadKpis() {
 async function loadSummary() {
   const rows = bySegment((await api("segment_summary", { as_of_date: state.asOf })).rows);
   const x = rows.map((r) => r.segment.replaceAll("_", " "));
-  Plotly.react("chart-size", [{ type: "bar", x, y: rows.map((r) => r.customers), marker: { color: "#017cee" },
-    hovertemplate: "%{x}: %{y:,} customers<extra></extra>" }], layout({}), config);
+  const customers = rows.map((r) => r.customers);
+  Plotly.react("chart-size", [{ type: "bar", x, y: customers, marker: { color: "#017cee" },
+    hovertemplate: "%{x}: %{y:,} customers<extra></extra>" }], layout({ yaxis: wholeTicks(customers) }), config);
   Plotly.react("chart-revenue", [{ type: "bar", x, y: rows.map((r) => r.revenue), marker: { color: "#00a884" },
     hovertemplate: "%{x}: %{y:,.2f}<extra></extra>" }], layout({}), config);
 }
@@ -90,8 +91,10 @@ async function loadMovement() {
   const present = (key) => state.segments.filter((s) => body.rows.some((r) => r[key] === s));
   const from = present("from_segment"), to = present("to_segment");
   const z = from.map((f) => to.map((t) => (body.rows.find((r) => r.from_segment === f && r.to_segment === t) || {}).customers || null));
+  const { rangemode, ...countBar } = wholeTicks(z.flat().filter((n) => n !== null));  // a colour bar has no rangemode
   Plotly.react("chart-movement", [{ type: "heatmap", x: to.map((s) => s.replaceAll("_", " ")),
     y: from.map((s) => s.replaceAll("_", " ")), z, colorscale: [[0, "#dbeafe"], [1, "#1e3a8a"]], texttemplate: "%{z:,}",
+    colorbar: countBar,
     hovertemplate: "%{y} → %{x}: %{z:,}<extra></extra>" }],
     layout({ xaxis: { title: { text: "to" } }, yaxis: { title: { text: "from" }, autorange: "reversed" },
              margin: { l: 130, r: 20, t: 10, b: 110 } }), config);
