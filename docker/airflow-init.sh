@@ -20,4 +20,5 @@ airflow pools set crm_source 2 "Concurrent queries against the CRM source"
 airflow pools set taskflow_source 2 "Concurrent queries against TaskFlow"
 python -m include.crm.security \
   --source "postgresql://postgres:${CRM_DB_PASSWORD}@crm-db:5432/crm" \
+  --source "postgresql://postgres:${CRM_DB_PASSWORD}@crm-db:5432/taskflow" \
   --warehouse "postgresql://postgres:${POSTGRES_PASSWORD}@postgres:5432/warehouse"

@@ -1,7 +1,8 @@
-"""Apply include/sql/crm/security/roles.sql to the source and the warehouse, and set the roles'
+"""Apply include/sql/crm/security/roles.sql to the sources and the warehouse, and set the roles'
 passwords from the environment (never from the repo).
 
-    python -m include.crm.security --source ADMIN_URI_OF_CRM_DB --warehouse ADMIN_URI_OF_WAREHOUSE_DB
+    python -m include.crm.security --source ADMIN_URI_OF_CRM_DB [--source ADMIN_URI_OF_TASKFLOW_DB] \
+        --warehouse ADMIN_URI_OF_WAREHOUSE_DB
 
 Passwords: ETL_EXTRACT_PASSWORD, ETL_WRITER_PASSWORD, DASH_READER_PASSWORD; a role whose
 variable is unset keeps its password (or has none, for trust / certificate setups).
@@ -38,10 +39,11 @@ def apply(*admin_uris: str, environ: dict[str, str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", required=True, help="admin URI of the CRM database")
+    parser.add_argument("--source", required=True, action="append",
+                        help="admin URI of a source database (CRM, TaskFlow); repeat for each")
     parser.add_argument("--warehouse", required=True, help="admin URI of the warehouse database")
     args = parser.parse_args(argv)
-    apply(args.source, args.warehouse)
+    apply(*args.source, args.warehouse)
     print("roles etl_extract, etl_writer, dash_reader applied")
     return 0
 

@@ -20,14 +20,15 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
 
 from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
+from include.warehouse_kit import load as kit_load
 from include.warehouse_kit import object_store, pg_io, quality, run_log
 from include.warehouse_kit.errors import FinalError
-from include.warehouse_kit.jsonl import raw_text
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql
@@ -74,80 +75,79 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def read_file(root: str, stored: object_store.StoredFile):
-    """(file row for staging, parsed lines as a DataFrame, the unreadable lines with their
-    reasons, the file's lines as read)."""
+@dataclass
+class Group:
+    """Files read together (about STAGE_ROWS lines): their staging rows, and their lines in
+    (file, line) order with the file and the line number of each."""
+
+    files: list[dict] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
+    file_of_line: list[int] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)
+
+    def add(self, stored: object_store.StoredFile, data: bytes, lines: list[bytes]) -> None:
+        self.file_of_line += [len(self.files)] * len(lines)
+        self.line_numbers += range(1, len(lines) + 1)
+        self.lines += lines
+        self.files.append({"path": stored.path, "dt": dt.date.fromisoformat(stored.partition), "size": len(data),
+                           "checksum": hashlib.sha256(data).hexdigest(), "lines": len(lines)})
+
+
+def read_groups(root: str, files: list[object_store.StoredFile]) -> Iterator[Group]:
+    from include.warehouse_kit import jsonl
+
+    group = Group()
+    for stored in files:
+        data = object_store.read_bytes(root, stored.path)
+        try:
+            lines = jsonl.split_lines(jsonl.decompress(stored.path, data))
+        except (OSError, EOFError) as error:
+            raise EventFileError(f"{stored.path} cannot be read: {error}") from error
+        group.add(stored, data, lines)
+        if len(group.lines) >= STAGE_ROWS:
+            yield group
+            group = Group()
+    if group.files:
+        yield group
+
+
+def staged_lines(group: Group, ctx: RunContext):
+    """Every line of the group as a staging row: the parsed fields of a line that passes the
+    rules, the reasons (and the text) of one that does not."""
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
-    from include.warehouse_kit import jsonl
-
-    data = object_store.read_bytes(root, stored.path)
-    try:
-        lines = jsonl.split_lines(jsonl.decompress(stored.path, data))
-    except (OSError, EOFError) as error:
-        raise EventFileError(f"{stored.path} cannot be read: {error}") from error
-    table, bad = jsonl.parse_lines(lines, EVENT_FIELDS)
-    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    frame["line_no"] = frame["line_no"].astype("int64")
-    texts = lines
-    file_row = {"path": stored.path, "dt": dt.date.fromisoformat(stored.partition), "size": len(data),
-                "checksum": hashlib.sha256(data).hexdigest(), "lines": len(lines)}
-    unreadable = pd.DataFrame({"line_no": list(bad), "reasons": [[r] for r in bad.values()],
-                               "raw": [raw_text(lines[n - 1]) for n in bad]})
-    return file_row, frame, unreadable, texts
-
-
-def _staged_lines(frames: list, unreadable: list, texts: dict[str, list[bytes]], ctx: RunContext):
-    """One staging frame of parsed and unreadable lines, with the rules applied to the parsed."""
-    import pandas as pd
-
     from include.taskflow.transforms import parse_occurred_at
-    from include.warehouse_kit import validation
+    from include.warehouse_kit import jsonl, validation
 
-    parsed = pd.concat(frames, ignore_index=True)
+    table, unreadable = jsonl.parse_lines(group.lines, EVENT_FIELDS)
+    parsed = table.drop_columns(["line_no"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     parsed["occurred_ts"] = parse_occurred_at(parsed["occurred_at"])
-    reasons = validation.row_reasons(validation.schema_for(EVENTS, ctx.interval_end),
-                                     parsed.drop(columns=["path", "dt", "line_no"]), EVENTS.name)
+    reasons = validation.row_reasons(validation.schema_for(EVENTS, ctx.interval_end), parsed, EVENTS.name)
+    rows = table.column("line_no").to_numpy() - 1  # the lines' places in the group
+    rows = np.concatenate([rows, np.array(list(unreadable), dtype="int64") - 1])
+    file_of_line = np.asarray(group.file_of_line)[rows]
+    paths = np.array([f["path"] for f in group.files], dtype=object)
+    dts = np.array([f["dt"] for f in group.files], dtype=object)
     bad = parsed.index.isin(reasons.index)
     lines = pd.DataFrame({
-        "path": parsed["path"], "line_no": parsed["line_no"], "dt": parsed["dt"],
-        "event_id": parsed["event_id"], "event_type": parsed["event_type"], "task_id": parsed["task_id"],
-        "actor_id": parsed["actor_id"], "occurred_at": parsed["occurred_ts"],
-        "from_status": parsed["from_status"], "to_status": parsed["to_status"],
-        "assignee_id": parsed["assignee_id"],
-        "due_date": pd.to_datetime(parsed["due_date"], format="%Y-%m-%d", errors="coerce").dt.date,
-        "reasons": None, "raw": None,
+        "path": paths[file_of_line], "line_no": np.asarray(group.line_numbers)[rows], "dt": dts[file_of_line],
+        **{c: pd.concat([parsed[c], pd.Series([None] * len(unreadable), dtype=parsed[c].dtype)],
+                        ignore_index=True) for c in ("event_id", "event_type", "task_id", "actor_id",
+                                                     "from_status", "to_status", "assignee_id")},
+        "occurred_at": pd.concat([parsed["occurred_ts"].where(~bad), pd.Series(
+            [pd.NaT] * len(unreadable), dtype=parsed["occurred_ts"].dtype)], ignore_index=True),
+        "due_date": pd.concat([pd.to_datetime(parsed["due_date"].where(~bad), format="%Y-%m-%d", errors="coerce"),
+                               pd.Series([pd.NaT] * len(unreadable), dtype="datetime64[us]")],
+                              ignore_index=True).dt.date,
     })
-    lines["reasons"] = pd.Series([validation.pg_array(r) for r in reasons], index=reasons.index, dtype="str")
-    # A bad line's text is its quarantine payload; valid lines do not need theirs.
-    lines.loc[bad, "raw"] = [raw_text(texts[p][n - 1]) for p, n in zip(
-        parsed.loc[bad, "path"], parsed.loc[bad, "line_no"], strict=True)]
-    others = [u for u in unreadable if not u.empty]
-    if others:
-        extra = pd.concat(others, ignore_index=True)
-        extra["reasons"] = [validation.pg_array(r) for r in extra["reasons"]]
-        lines = pd.concat([lines, extra.reindex(columns=LINE_COLUMNS)], ignore_index=True)
-    return lines.reindex(columns=LINE_COLUMNS)
-
-
-def _groups(files: list[object_store.StoredFile], root: str) -> Iterator[tuple[list, list, list, dict]]:
-    """The files read in groups of about STAGE_ROWS lines: (file rows, parsed frames, unreadable
-    lines, each file's lines)."""
-    rows, frames, unreadable, texts, size = [], [], [], {}, 0
-    for stored in files:
-        file_row, frame, bad, texts[stored.path] = read_file(root, stored)
-        frame["path"], frame["dt"] = stored.path, file_row["dt"]
-        bad["path"], bad["dt"] = stored.path, file_row["dt"]
-        rows.append(file_row)
-        frames.append(frame)
-        unreadable.append(bad)
-        size += file_row["lines"]
-        if size >= STAGE_ROWS:
-            yield rows, frames, unreadable, texts
-            rows, frames, unreadable, texts, size = [], [], [], {}, 0
-    if rows:
-        yield rows, frames, unreadable, texts
+    lines["reasons"] = pd.Series([validation.pg_array(r) for r in reasons] + [
+        validation.pg_array([r]) for r in unreadable.values()],
+        index=[*reasons.index, *range(len(parsed), len(lines))], dtype="str")
+    refused = np.flatnonzero(bad).tolist() + list(range(len(parsed), len(lines)))
+    lines["raw"] = pd.Series([jsonl.raw_text(group.lines[rows[i]]) for i in refused], index=refused, dtype="str")
+    return lines.reindex(columns=list(LINE_COLUMNS))
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
@@ -159,13 +159,14 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     counts = {"files": 0, "lines": 0, "rejected": 0}
     with wh.transaction():
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
-        for rows, frames, unreadable, texts in _groups(files, root):
-            lines = _staged_lines(frames, unreadable, texts, ctx)
-            pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(rows).assign(run_id=ctx.run_id))
+        for group in read_groups(root, files):
+            lines = staged_lines(group, ctx)
+            pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(group.files).assign(run_id=ctx.run_id))
             pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))
-            counts["files"] += len(rows)
+            counts["files"] += len(group.files)
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
+        kit_load.analyze(wh, "staging.taskflow_event_lines")  # the load plans its joins on it
         run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
                                                      "extracted": counts["lines"], "rejected": counts["rejected"]})
     log.info("staged %s lines of %s event files from %s", counts["lines"], counts["files"], root)
@@ -200,15 +201,21 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     with wh.transaction():
         run_sql(wh, "kit/load/begin_load.sql", {"lock": f"{EVENTS.qualified_name}.load"})
         run_sql(wh, "taskflow/events/create_tmp_files.sql", keys)
-        wh.execute(query("taskflow/events/create_tmp_lines.sql"), keys | {"business_tz": settings().business_tz.key})
+        run_sql(wh, "taskflow/events/create_tmp_lines.sql", keys | {"business_tz": settings().business_tz.key})
         conflicts = wh.execute(query("taskflow/events/count_conflicts.sql")).fetchone()[0]
         wh.execute(query("taskflow/events/quarantine_lines.sql"), keys)
         inferred_tasks = wh.execute(query("taskflow/events/insert_inferred_tasks.sql")).rowcount
         inferred_users = wh.execute(query("taskflow/events/insert_inferred_users.sql")).rowcount
         _create_partitions(wh)
         wh.execute(query("kit/load/ensure_dates.sql", table="tmp_event_lines"))
-        run_sql(wh, "taskflow/events/insert_events.sql", keys)
+        run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
         recomputed = wh.execute(query("taskflow/events/update_minutes_in_status.sql")).rowcount
+        first_load = wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]
+        if first_load:  # build the indexes once, after the rows (see create_fact_indexes.sql)
+            run_sql(wh, "taskflow/events/drop_fact_indexes.sql")
+        run_sql(wh, "taskflow/events/insert_events.sql", keys)
+        if first_load:
+            run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
         if unbalanced:

@@ -22,7 +22,7 @@ from include.warehouse_kit.run_context import WATERMARK_PARAMS, ParamSpec, RunCo
 from include.warehouse_kit.tables import SourceTable, resolve
 
 DDL_FILES = ("taskflow/bootstrap/create_staging.sql", "taskflow/bootstrap/create_core.sql",
-             "taskflow/bootstrap/create_marts.sql", "taskflow/bootstrap/create_page_views.sql")
+             "taskflow/bootstrap/create_fact_indexes.sql", "taskflow/bootstrap/create_marts.sql", "taskflow/bootstrap/create_page_views.sql")
 PARAMS = (*WATERMARK_PARAMS,
           ParamSpec("lookback_days", DEFAULT_LOOKBACK_DAYS,
                     "Days of event partitions before the business day to list again (late files).",

@@ -59,6 +59,19 @@ def fill_valid(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, colu
     analyze(wh, "tmp_valid")
 
 
+def fill_valid_as_staged(wh: psycopg.Connection, table: SourceTable, ctx: RunContext,
+                         columns: dict[str, str]) -> None:
+    """`fill_valid` for a table whose rows load as they were staged: the batch's valid rows go
+    into tmp_valid inside the warehouse, without a round trip through pandas."""
+    temp_table(wh, "tmp_valid", columns)
+    wh.execute(query("kit/load/fill_valid_from_staging.sql",
+                     columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                     staged_columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in columns),
+                     staging=table.staging, valid=query("kit/extract/not_rejected.sql")),
+               ctx.keys() | {"source_table": table.qualified_name})
+    analyze(wh, "tmp_valid")
+
+
 def refresh_statistics(wh: psycopg.Connection, table: SourceTable, rows: int) -> None:
     """ANALYZE the core tables a large batch (a full load) just filled. Autovacuum has not
     looked yet when the next load plans its joins on "empty" tables: the first night after

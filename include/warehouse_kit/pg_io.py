@@ -44,7 +44,9 @@ def connect(uri: str, *, session: Mapping[str, str] | None = None, **kwargs: Any
     work are explicit `with conn.transaction():` blocks.
     """
     kwargs.setdefault("autocommit", True)
-    settings = {"TimeZone": "UTC", **(session or {})}
+    # temp_buffers: a load's temp tables of millions of rows stay in memory (allocated as they
+    # fill; the default 8 MB sends them to disk). Only settable before a session's first temp table.
+    settings = {"TimeZone": "UTC", "temp_buffers": "256MB", **(session or {})}
     options = " ".join(f"-c {name}={value}" for name, value in settings.items())
     return psycopg.connect(uri, options=options, **kwargs)
 

@@ -17,7 +17,7 @@ TMP_PROJECTS = {"project_id": "bigint", "name": "text", "category": "text", "own
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     with kit_load.transaction(wh, PROJECTS, ctx) as counts:
         counts["quarantined"] = quarantine(wh, PROJECTS, ctx)
-        kit_load.fill_valid(wh, PROJECTS, ctx, TMP_PROJECTS, lambda batch: batch)
+        kit_load.fill_valid_as_staged(wh, PROJECTS, ctx, TMP_PROJECTS)
         counts["released"] = release(wh, PROJECTS)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         counts["written"] = wh.execute(query("taskflow/load/merge_dim_project.sql")).rowcount

@@ -19,7 +19,7 @@ TMP_TASKS = {"task_id": "bigint", "project_id": "bigint", "title": "text", "prio
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     with kit_load.transaction(wh, TASKS, ctx) as counts:
         counts["quarantined"] = quarantine(wh, TASKS, ctx)
-        kit_load.fill_valid(wh, TASKS, ctx, TMP_TASKS, lambda batch: batch)
+        kit_load.fill_valid_as_staged(wh, TASKS, ctx, TMP_TASKS)
         counts["released"] = release(wh, TASKS)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         counts["inferred_projects"] = wh.execute(query("taskflow/load/insert_inferred_projects.sql")).rowcount

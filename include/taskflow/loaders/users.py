@@ -17,7 +17,7 @@ TMP_USERS = {"user_id": "bigint", "email": "text", "full_name": "text", "team": 
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     with kit_load.transaction(wh, USERS, ctx) as counts:
         counts["quarantined"] = quarantine(wh, USERS, ctx)
-        kit_load.fill_valid(wh, USERS, ctx, TMP_USERS, lambda batch: batch)
+        kit_load.fill_valid_as_staged(wh, USERS, ctx, TMP_USERS)
         counts["released"] = release(wh, USERS)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         run_sql(wh, "taskflow/load/merge_dim_user.sql")

@@ -3,7 +3,7 @@
 -- any change. Passwords are never here: set them from your secret store (security.py reads
 -- ETL_EXTRACT_PASSWORD, ETL_WRITER_PASSWORD, DASH_READER_PASSWORD).
 --
---   etl_extract  SELECT on schema crm only                      -> connection crm_source
+--   etl_extract  SELECT on schemas crm and taskflow only        -> connections crm_source, taskflow_source
 --   etl_writer   owns staging, core, marts, audit               -> connection warehouse
 --   dash_reader  SELECT on marts only (emails only through      -> connection warehouse_reader
 --                the view marts.segment_contacts)
@@ -23,25 +23,30 @@ END $$;
 
 -- Source side: read the contract tables, nothing else. Read-only even if a grant slips in.
 DO $$
+DECLARE
+    s text;
 BEGIN
-    IF to_regnamespace('crm') IS NOT NULL THEN
-        EXECUTE format('GRANT CONNECT ON DATABASE %I TO etl_extract', current_database());
-        GRANT USAGE ON SCHEMA crm TO etl_extract;
-        GRANT SELECT ON ALL TABLES IN SCHEMA crm TO etl_extract;
-        EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA crm GRANT SELECT ON TABLES TO etl_extract';
-        EXECUTE format('ALTER ROLE etl_extract IN DATABASE %I SET default_transaction_read_only = on',
-                       current_database());
-    END IF;
+    FOREACH s IN ARRAY ARRAY['crm', 'taskflow'] LOOP  -- the source schemas (crm_source, taskflow_source)
+        IF to_regnamespace(s) IS NOT NULL THEN
+            EXECUTE format('GRANT CONNECT ON DATABASE %I TO etl_extract', current_database());
+            EXECUTE format('GRANT USAGE ON SCHEMA %I TO etl_extract', s);
+            EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO etl_extract', s);
+            EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT ON TABLES TO etl_extract', s);
+            EXECUTE format('ALTER ROLE etl_extract IN DATABASE %I SET default_transaction_read_only = on',
+                           current_database());
+        END IF;
+    END LOOP;
 END $$;
 
--- Warehouse side (any database without schema crm, or with core already): etl_writer creates
+-- Warehouse side (any database without a source schema, or with core already): etl_writer creates
 -- and owns the four schemas and everything in them; PUBLIC gets nothing there.
 DO $$
 DECLARE
     s text;
     obj record;
 BEGIN
-    IF to_regnamespace('crm') IS NOT NULL AND to_regnamespace('core') IS NULL THEN
+    IF (to_regnamespace('crm') IS NOT NULL OR to_regnamespace('taskflow') IS NOT NULL)
+       AND to_regnamespace('core') IS NULL THEN
         RETURN;  -- a source database
     END IF;
     REVOKE CREATE ON SCHEMA public FROM PUBLIC;

@@ -1,4 +1,5 @@
--- The start of a table's load transaction: one load of a table at a time, and index reads
--- priced for a cached warehouse.
+-- The start of a table's load transaction: one load of a table at a time, index reads priced
+-- for a cached warehouse, and memory for the hashes and sorts of a batch of millions of rows.
 SELECT pg_advisory_xact_lock(hashtext(%(lock)s));
-SET LOCAL random_page_cost = 1.1
+SET LOCAL random_page_cost = 1.1;
+SET LOCAL work_mem = '256MB'

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS core.dim_task (
     task_key           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     task_id            bigint      NOT NULL UNIQUE,
     project_id         bigint,
-    project_key        bigint REFERENCES core.dim_project (project_key),
+    project_key        bigint,        -- core.dim_project (no FK: checked by the load, not per row)
     title              text,
     priority           text,
     assignee_id        bigint,
@@ -62,8 +62,8 @@ CREATE INDEX IF NOT EXISTS dim_task_project_idx ON core.dim_task (project_key);
 -- Every distinct event_id loaded, with the fingerprint of its content: the first event seen
 -- with an id wins; a later identical one is a duplicate, a different one is quarantined.
 CREATE TABLE IF NOT EXISTS core.task_event_ids (
-    event_id      text        PRIMARY KEY,
-    content_hash  text        NOT NULL,
+    event_id      text        NOT NULL,  -- the key: bootstrap/create_fact_indexes.sql
+    content_hash  bigint      NOT NULL,  -- hash_record_extended of the contract fields
     occurred_at   timestamptz NOT NULL
 );
 
@@ -89,9 +89,6 @@ CREATE TABLE IF NOT EXISTS core.fact_task_events (
     due_date                    date,
     source_path                 text          NOT NULL,  -- where the winning line was read
     source_line                 integer       NOT NULL,
-    run_id                      text          NOT NULL,
-    PRIMARY KEY (event_id, occurred_at)
+    run_id                      text          NOT NULL
 ) PARTITION BY RANGE (occurred_at);
-CREATE INDEX IF NOT EXISTS fact_task_events_task_idx ON core.fact_task_events (task_key, occurred_at);
-CREATE INDEX IF NOT EXISTS fact_task_events_date_idx ON core.fact_task_events (date_key);
-CREATE INDEX IF NOT EXISTS fact_task_events_actor_idx ON core.fact_task_events (actor_id, occurred_at);
+-- Its key and indexes: taskflow/bootstrap/create_fact_indexes.sql.

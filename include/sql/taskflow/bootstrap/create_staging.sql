@@ -48,7 +48,9 @@ CREATE INDEX IF NOT EXISTS taskflow_tasks_run_row_idx ON staging.taskflow_tasks 
 
 -- Every line of every event file a run read and no run has processed yet: the parsed fields
 -- of a valid line, or the reasons of a bad one (reasons IS NULL: the line passed the rules).
-CREATE TABLE IF NOT EXISTS staging.taskflow_event_lines (
+-- Unlogged and without a key: a run stages its files again on a retry, and the load reads a
+-- run's lines whole (a hash join on path).
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (
     run_id       text    NOT NULL,
     path         text    NOT NULL,  -- relative to the events root: dt=YYYY-MM-DD/<file>
     line_no      integer NOT NULL,  -- 1-based
@@ -63,12 +65,12 @@ CREATE TABLE IF NOT EXISTS staging.taskflow_event_lines (
     assignee_id  bigint,
     due_date     date,
     reasons      text[],
-    raw          text,              -- the line as read (bad lines only: the quarantine payload)
-    PRIMARY KEY (run_id, path, line_no)
+    raw          text               -- the line as read (bad lines only: the quarantine payload)
 );
+CREATE INDEX IF NOT EXISTS taskflow_event_lines_run_idx ON staging.taskflow_event_lines (run_id);
 
 -- The files a run staged, with what the manifest will record once they load.
-CREATE TABLE IF NOT EXISTS staging.taskflow_event_files (
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_files (
     run_id    text    NOT NULL,
     path      text    NOT NULL,
     dt        date    NOT NULL,
