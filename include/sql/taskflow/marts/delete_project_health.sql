@@ -1,0 +1,1 @@
+DELETE FROM marts.project_health WHERE as_of_date = %(as_of_date)s

@@ -1,0 +1,1 @@
+DELETE FROM marts.user_productivity WHERE as_of_date = %(as_of_date)s

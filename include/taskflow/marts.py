@@ -1,0 +1,206 @@
+"""TaskFlow's marts for business day D: agg_daily_metrics (every date <= D, restated),
+project_health and user_productivity (a snapshot per night); built, checked and published in
+one transaction. The rules are in include/sql/taskflow/marts/build_*.sql and docs/taskflow.md.
+
+Nights: marts.taskflow_published_nights lists the nights published. A run for D restates
+agg_daily_metrics only when no later night is published (a backfill of an older night leaves
+it as the latest night built it, and says so in its counts), and writes only D's snapshots: a
+night already published is rebuilt when it is the latest one (a rerun) and kept as history
+when a later one exists (the warehouse no longer knows that night's state); a missing older
+night is filled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import psycopg
+from psycopg import sql
+
+from include.warehouse_kit import quality, run_log
+from include.warehouse_kit.errors import CheckError
+from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.settings import settings
+from include.warehouse_kit.sql_files import query, run_sql
+
+log = logging.getLogger(__name__)
+SKIPPED = "skipped"
+
+
+class MartCheckError(CheckError):
+    """A TaskFlow mart failed a data-quality check."""
+
+
+def mart_params(ctx: RunContext) -> dict:
+    return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
+
+
+def _failure(failed: list[quality.Check]) -> MartCheckError:
+    return MartCheckError("; ".join(f"{c.check}: observed {c.observed}, expected {c.expected}" for c in failed))
+
+
+def _nights(wh: psycopg.Connection, params: dict) -> tuple[dt.date | None, bool]:
+    """(the latest published night, whether night D is published)."""
+    return tuple(wh.execute(query("taskflow/marts/select_nights.sql"), params).fetchone())
+
+
+def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
+    """Build the marts of business day D, check them, and publish both in one transaction.
+
+    Readers see the previous state until the new one commits, never a half-built mart; the
+    build and its checks read one snapshot of the warehouse (REPEATABLE READ). A failed check
+    rolls the build back (the previous marts stay published), is logged, and raises
+    MartCheckError. Returns the counts, also recorded in the run log under "marts".
+    """
+    params = mart_params(ctx)
+    wh.execute(query("taskflow/marts/lock_marts.sql"))
+    try:
+        results: list[quality.Check] = []
+        with wh.transaction() as tx:
+            run_sql(wh, "taskflow/marts/begin_build.sql")
+            counts = _build(wh, params)
+            run_log.record_counts(wh, ctx, "marts", counts)
+            later = f"a later night ({counts['latest_night']}) is published"
+            results = mart_check_results(
+                wh, params, skip_agg=None if counts["agg_daily_metrics_restated"] else f"not restated, {later}",
+                skip_snapshots=f"kept as history, {later}" if counts["snapshots_kept"] else None)
+            if any(r.status == "fail" for r in results):
+                raise psycopg.Rollback(tx)
+            quality.record(wh, ctx, results)
+    finally:
+        wh.execute(query("taskflow/marts/unlock_marts.sql"))
+    failed = [r for r in results if r.status == "fail"]
+    if failed:
+        with wh.transaction():
+            quality.record(wh, ctx, results)
+        raise _failure(failed)
+    log.info("built the TaskFlow marts for %s: %s", params["as_of_date"], counts)
+    return counts
+
+
+def _build(wh: psycopg.Connection, params: dict) -> dict:
+    as_of: dt.date = params["as_of_date"]
+    latest, published = _nights(wh, params)
+    restate = latest is None or as_of >= latest
+    kept = published and not restate
+    counts = {"agg_daily_metrics": 0, "agg_daily_metrics_restated": restate, "agg_daily_metrics_rows_removed": 0,
+              "agg_daily_metrics_rows_added": 0, "latest_night": str(as_of if restate else latest),
+              "project_health": 0, "user_productivity": 0, "snapshots_kept": kept}
+    if restate:
+        counts["agg_daily_metrics"] = wh.execute(query("taskflow/marts/build_agg_daily_metrics.sql"), params).rowcount
+        _analyze(wh, "tmp_agg_daily_metrics")
+        counts["agg_daily_metrics_rows_removed"] = wh.execute(
+            query("taskflow/marts/delete_agg_daily_metrics.sql"), params).rowcount
+        counts["agg_daily_metrics_rows_added"] = wh.execute(
+            query("taskflow/marts/insert_agg_daily_metrics.sql")).rowcount
+    if not kept:
+        wh.execute(query("taskflow/marts/build_done_30d.sql"), params)
+        for mart in ("project_health", "user_productivity"):
+            wh.execute(query(f"taskflow/marts/build_{mart}.sql"), params)
+            wh.execute(query(f"taskflow/marts/delete_{mart}.sql"), params)
+            counts[mart] = wh.execute(query(f"taskflow/marts/insert_{mart}.sql")).rowcount
+    wh.execute(query("taskflow/marts/record_night.sql"), params)
+    return counts
+
+
+def _analyze(wh: psycopg.Connection, table: str) -> None:
+    """A temp table has no statistics until it is analyzed; the publish joins on it."""
+    wh.execute(query("kit/load/analyze.sql", table=sql.Identifier(table)))
+
+
+def _equal(check: str, observed, expected) -> quality.Check:
+    return quality.Check(check, "pass" if observed == expected else "fail", str(observed), str(expected))
+
+
+def _skipped(check: str, why: str) -> quality.Check:
+    return quality.Check(check, "pass", f"{SKIPPED}: {why}", SKIPPED)
+
+
+def _row(wh: psycopg.Connection, name: str, params: dict) -> dict:
+    cur = wh.execute(query(f"taskflow/marts/{name}.sql"), params)
+    return dict(zip([c.name for c in cur.description], cur.fetchone(), strict=True))
+
+
+def _rules(wh: psycopg.Connection, params: dict, mart: str) -> list[quality.Check]:
+    """One check per row rule of the mart (check_<mart>_rules.sql): the rows that break it."""
+    return [_equal(f"marts.{mart}.{rule}", f"{rows} rows", "0 rows")
+            for rule, rows in _row(wh, f"check_{mart}_rules", params).items()]
+
+
+def mart_check_results(wh: psycopg.Connection, params: dict, *, skip_agg: str | None = None,
+                       skip_snapshots: str | None = None) -> list[quality.Check]:
+    """Every check of the published marts of night D (params["as_of_date"]), pass or fail.
+
+    The checks against the facts count again from core what the marts should say. Given a
+    reason, they are logged as skipped instead: `skip_agg` for agg_daily_metrics, which a run
+    for an older night leaves as it is; `skip_snapshots` for D's snapshots.
+    """
+    as_of = params["as_of_date"]
+    latest, published = _nights(wh, params)
+    results = [quality.Check("marts.agg_daily_metrics.restated_through",
+                             "pass" if published and latest >= as_of else "fail",
+                             str(latest) if published else f"{latest} (night {as_of} not published)",
+                             f">= {as_of}")]
+    results.append(_equal("marts.agg_daily_metrics.unique_key",
+                          *wh.execute(query("taskflow/marts/check_agg_daily_metrics_unique.sql"), params).fetchone()))
+    if skip_agg is None:
+        totals = _row(wh, "check_agg_daily_metrics_facts", params)
+        results.append(_equal("marts.agg_daily_metrics.totals_match_facts",
+                              f"tasks_created={totals['mart_created']}, tasks_completed={totals['mart_completed']}",
+                              f"tasks_created={totals['facts_created']}, tasks_completed={totals['facts_completed']}"))
+    else:
+        results.append(_skipped("marts.agg_daily_metrics.totals_match_facts", skip_agg))
+    results += _rules(wh, params, "agg_daily_metrics")
+
+    results.append(_equal("marts.project_health.unique_key",
+                          *wh.execute(query("taskflow/marts/check_project_health_unique.sql"), params).fetchone()))
+    if skip_snapshots is None:
+        missing_or_extra, zero = wh.execute(query("taskflow/marts/check_project_health_population.sql"),
+                                            params).fetchone()
+        results.append(_equal("marts.project_health.one_row_per_live_project",
+                              f"{missing_or_extra} projects missing or extra", f"{zero} projects missing or extra"))
+        results.append(_equal("marts.project_health.completed_30d_matches_facts",
+                              *wh.execute(query("taskflow/marts/check_project_health_facts.sql"), params).fetchone()))
+    else:
+        results += [_skipped(f"marts.project_health.{c}", skip_snapshots)
+                    for c in ("one_row_per_live_project", "completed_30d_matches_facts")]
+    results += _rules(wh, params, "project_health")
+
+    results.append(_equal("marts.user_productivity.unique_key",
+                          *wh.execute(query("taskflow/marts/check_user_productivity_unique.sql"), params).fetchone()))
+    if skip_snapshots is None:
+        users = _row(wh, "check_user_productivity_facts", params)
+        results.append(_equal("marts.user_productivity.completed_matches_facts",
+                              f"completed_30d={users['mart_30d']}, completed_7d={users['mart_7d']}",
+                              f"completed_30d={users['facts_30d']}, completed_7d={users['facts_7d']}"))
+        results.append(_equal("marts.user_productivity.every_user_matches_facts",
+                              f"{users['users_differing']} users differ", "0 users differ"))
+    else:
+        results += [_skipped(f"marts.user_productivity.{c}", skip_snapshots)
+                    for c in ("completed_matches_facts", "every_user_matches_facts")]
+    results += _rules(wh, params, "user_productivity")
+    return results
+
+
+def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[quality.Check]:
+    """Check the published marts of night D again, on one snapshot of the warehouse, and log
+    the results (replacing the build's). A failed check raises MartCheckError.
+
+    The checks against the facts run when D is the latest published night; for an older night
+    they were run by its build, in the build's snapshot (the facts may have moved on since).
+    """
+    params = mart_params(ctx)
+    with wh.transaction():
+        run_sql(wh, "taskflow/marts/begin_build.sql")
+        latest = _nights(wh, params)[0]
+        older = latest is not None and latest > params["as_of_date"]
+        later = f"a later night ({latest}) is published"
+        results = mart_check_results(
+            wh, params, skip_agg=f"not restated, {later}" if older else None,
+            skip_snapshots=f"checked by the build, {later}" if older else None)
+        quality.record(wh, ctx, results)
+    failed = [r for r in results if r.status == "fail"]
+    if failed:
+        raise _failure(failed)
+    return results
