@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[3/5] demo TaskFlow: {volumes.users:,} users, {volumes.projects:,} projects, {volumes.tasks:,} tasks, "
           f"event files in {TASKFLOW_EVENTS_DIR}", flush=True)
     world = demo_taskflow.build_world(taskflow_uri, TASKFLOW_EVENTS_DIR, days[0], volumes, seed=args.seed)
-    print(f"      {world.lines_written:,} event lines in {len(world.files):,} files", flush=True)
+    print(f"      {world.lines:,} event lines in {len(world.files):,} files", flush=True)
     print("[4/5] Airflow metadata (SQLite):", env["AIRFLOW_HOME"], flush=True)
     airflow(env, "db", "migrate")
     print("[5/5] nights:", flush=True)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         crm_seconds, night_started = time.monotonic() - night_started, time.monotonic()
         run_night(env, day, "taskflow_nightly")
         print(f"      {day}: ticks ({tick['new_orders']} new orders, {tick['status_changes']} status changes, "
-              f"{tick['profile_changes']} profile changes; {tasks.lines_written:,} event lines in "
+              f"{tick['profile_changes']} profile changes; {tasks.lines:,} event lines in "
               f"{len(tasks.files)} files), then `airflow dags test crm_nightly {run_at}` in {crm_seconds:.0f} s "
               f"and taskflow_nightly in {time.monotonic() - night_started:.0f} s", flush=True)
     print(summary(warehouse_uri, days))

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg
@@ -150,6 +151,17 @@ def staged_lines(group: Group, ctx: RunContext):
     return lines.reindex(columns=list(LINE_COLUMNS))
 
 
+def repeated_ids(ids: list) -> list[str]:
+    """The event_ids found on more than one valid line of the run (pyarrow's hash count)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not ids:
+        return []
+    counts = pc.value_counts(pa.chunked_array([pa.array(chunk, pa.string()) for chunk in ids]))
+    return counts.field("values").filter(pc.greater(counts.field("counts"), 1)).to_pylist()
+
+
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     """Stage every line of the files not yet processed (idempotent: a retry stages them again)."""
     import pandas as pd
@@ -157,15 +169,28 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     root = events_url()
     files = pending_files(wh, ctx, root)
     counts = {"files": 0, "lines": 0, "rejected": 0}
-    with wh.transaction():
+    def write(group: Group, lines: pd.DataFrame) -> None:
+        pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(group.files).assign(run_id=ctx.run_id))
+        pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))
+
+    with wh.transaction(), ThreadPoolExecutor(max_workers=1) as writer:
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
+        # The server ingests one group while the next is parsed and checked: only the writer
+        # thread touches the connection until the last group is in.
+        pending, ids = None, []
         for group in read_groups(root, files):
             lines = staged_lines(group, ctx)
-            pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(group.files).assign(run_id=ctx.run_id))
-            pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, group, lines)
             counts["files"] += len(group.files)
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
+            ids.append(lines["event_id"][lines["reasons"].isna()])
+        if pending is not None:
+            pending.result()
+        pg_io.write_frame(wh, "staging.taskflow_event_repeats",
+                          pd.DataFrame({"event_id": repeated_ids(ids)}).assign(run_id=ctx.run_id))
         kit_load.analyze(wh, "staging.taskflow_event_lines")  # the load plans its joins on it
         run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
                                                      "extracted": counts["lines"], "rejected": counts["rejected"]})

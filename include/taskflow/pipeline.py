@@ -27,7 +27,7 @@ PARAMS = (*WATERMARK_PARAMS,
           ParamSpec("lookback_days", DEFAULT_LOOKBACK_DAYS,
                     "Days of event partitions before the business day to list again (late files).",
                     minimum=0, maximum=MAX_LOOKBACK_DAYS))
-EVENT_STAGING = ("staging.taskflow_event_lines", "staging.taskflow_event_files")
+EVENT_STAGING = ("staging.taskflow_event_lines", "staging.taskflow_event_files", "staging.taskflow_event_repeats")
 
 
 def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:

@@ -102,8 +102,7 @@ class EventLine(pa.DataFrameModel):
 
     @pa.dataframe_check(name="occurred_at: not an ISO-8601 instant")
     def occurred_at_parses(cls, lines: pd.DataFrame) -> Series[bool]:
-        return lines["occurred_at"].isna() | lines["occurred_ts"].notna() | ~lines["occurred_at"].str.contains(
-            OFFSET_PATTERN, regex=True, na=False)
+        return lines["occurred_at"].isna() | lines["occurred_ts"].notna()
 
     @pa.dataframe_check(name="status_changed: from_status and to_status must be statuses")
     def status_change(cls, lines: pd.DataFrame) -> Series[bool]:
@@ -112,11 +111,9 @@ class EventLine(pa.DataFrameModel):
 
     @pa.dataframe_check(name="due_date_changed: due_date must be YYYY-MM-DD or null")
     def due_date_change(cls, lines: pd.DataFrame) -> Series[bool]:
-        changes = (lines["event_type"] == "due_date_changed").fillna(False)
-        due = lines["due_date"]
-        valid = due.isna() | (due.str.match(DATE_PATTERN, na=False) & pd.to_datetime(
-            due, format="%Y-%m-%d", errors="coerce").notna())
-        return ~changes | valid
+        due = lines["due_date"][(lines["event_type"] == "due_date_changed").fillna(False) & lines["due_date"].notna()]
+        valid = due.str.match(DATE_PATTERN, na=False) & pd.to_datetime(due, format="%Y-%m-%d", errors="coerce").notna()
+        return valid.reindex(lines.index, fill_value=True)
 
     @classmethod
     def for_run(cls, schema: pa.DataFrameSchema, interval_end: dt.datetime) -> pa.DataFrameSchema:

@@ -79,3 +79,11 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_files (
     lines     integer NOT NULL,
     PRIMARY KEY (run_id, path)
 );
+
+-- The event_ids that more than one staged line of a run carries (found while staging): the
+-- load ranks only these lines, in (dt, path, line) order.
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_repeats (
+    run_id    text NOT NULL,
+    event_id  text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS taskflow_event_repeats_run_idx ON staging.taskflow_event_repeats (run_id);

@@ -1,3 +1,4 @@
 -- A retry stages its files again from scratch.
 DELETE FROM staging.taskflow_event_lines WHERE run_id = %(run_id)s;
-DELETE FROM staging.taskflow_event_files WHERE run_id = %(run_id)s
+DELETE FROM staging.taskflow_event_files WHERE run_id = %(run_id)s;
+DELETE FROM staging.taskflow_event_repeats WHERE run_id = %(run_id)s
