@@ -51,40 +51,9 @@ from include.warehouse_kit.settings import settings
 )
 def taskflow_nightly():
     @task
-    def bootstrap(**context) -> None:
-        run_task(context, PIPELINE, "bootstrap")
-
-    @task
-    def extract(table: str, **context) -> None:
-        run_task(context, PIPELINE, "extract", table)
-
-    @task
-    def extract_events(**context) -> None:
-        run_task(context, PIPELINE, "extract_events")
-
-    @task
-    def validate(table: str, **context) -> None:
-        run_task(context, PIPELINE, "validate", table)
-
-    @task
-    def validate_events(**context) -> None:
-        run_task(context, PIPELINE, "validate_events")
-
-    @task
-    def load(table: str, **context) -> None:
-        run_task(context, PIPELINE, "load", table)
-
-    @task
-    def load_events(**context) -> None:
-        run_task(context, PIPELINE, "load_events")
-
-    @task
-    def build_marts(**context) -> None:
-        run_task(context, PIPELINE, "build_marts")
-
-    @task(outlets=[Asset(name) for name in MARTS])  # emitted once the marts passed their checks
-    def check_marts(**context) -> None:
-        run_task(context, PIPELINE, "check_marts")
+    def step(name: str, table: str | None = None, **context) -> None:
+        """One step of PIPELINE (include/taskflow/pipeline.py), for one table if it is per table."""
+        run_task(context, PIPELINE, name, table)
 
     @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)])  # the morning Slack summary
     def finish_success(**context) -> None:
@@ -94,31 +63,33 @@ def taskflow_nightly():
     def finish_failed(**context) -> None:
         run_task(context, PIPELINE, "finish", status="failed")
 
+    def per_table(name: str, table, **override):
+        return step.override(task_id=f"{name}_{table.name}", **override)(name, table.name)
+
+    def once(name: str, **override):
+        return step.override(task_id=name, **override)(name)
+
     tables = PIPELINE.tables
-    start = bootstrap()
+    start = once("bootstrap")
     with TaskGroup("extract", tooltip="TaskFlow database -> staging (COPY); event files -> staged lines"):
-        extracts = [extract.override(task_id=f"extract_{t.name}", pool=SOURCE_POOL,
-                                     priority_weight=t.extract_priority)(t.name) for t in tables]
-        event_files = extract_events()
+        extracts = [per_table("extract", t, pool=SOURCE_POOL, priority_weight=t.extract_priority) for t in tables]
+        event_files = once("extract_events")
     with TaskGroup("validate", tooltip="pandera rules and quality gates"):
-        validations = [validate.override(task_id=f"validate_{t.name}")(t.name) for t in tables]
-        event_gates = validate_events()
+        gates = [*(per_table("validate", t) for t in tables), once("validate_events")]
     with TaskGroup("load", tooltip="dimensions, then the events; one transaction each"):
-        loads = {t.name: load.override(task_id=f"load_{t.name}")(t.name) for t in tables}
-        events = load_events()
+        loads = {t.name: per_table("load", t) for t in tables}
+        events = once("load_events")
+    with TaskGroup("marts", tooltip="restate the metrics, snapshot health and productivity, check them"):
+        built = once("build_marts")
+        checked = once("check_marts", outlets=[Asset(name) for name in MARTS])  # emitted once checked
+    chain(start, extracts, gates[:-1])
+    start >> event_files >> gates[-1]
     for t in tables:
         for before in t.load_after:
             loads[before] >> loads[t.name]
-    chain(start, extracts, validations)
-    start >> event_files >> event_gates
-    gates = [*validations, event_gates]
     for gate in gates:  # every gate must pass before anything loads
         gate >> [loads[t.name] for t in tables if not t.load_after]
-    list(loads.values()) >> events  # events key on the dimensions
-    with TaskGroup("marts", tooltip="restate the metrics, snapshot health and productivity, check them"):
-        built, checked = build_marts(), check_marts()
-        built >> checked
-    events >> built
+    list(loads.values()) >> events >> built >> checked  # events key on the dimensions
     done, failed = finish_success(), finish_failed()
     checked >> done
     # finish_failed follows every other task: any failure marks the run failed in the run log.

@@ -21,44 +21,30 @@ DEFAULT_EVENTS_DIR = ".local/taskflow_events"  # under the repository, for a sin
 
 TS, ID, TEXT, BOOL, DATE = "timestamptz", "bigint", "text", "boolean", "date"
 
-USERS = SourceTable(
-    name="users", schema=SOURCE_SCHEMA,
-    types={"user_id": ID, "email": TEXT, "full_name": TEXT, "team": TEXT, "role": TEXT,
-           "is_active": BOOL, "created_at": TS, "updated_at": TS},
-    primary_key="user_id",
-    key_fields=("user_id", "updated_at"),
-    model="include.taskflow.rules:UserRow",
-    loader="include.taskflow.loaders.users:load",
-    feeds=("core.dim_user",),
-    extract_priority=1,
-    landing="staging.taskflow_users",
-)
-PROJECTS = SourceTable(
-    name="projects", schema=SOURCE_SCHEMA,
-    types={"project_id": ID, "name": TEXT, "category": TEXT, "owner_user_id": ID, "created_at": TS,
-           "updated_at": TS, "archived_at": TS},
-    primary_key="project_id",
-    key_fields=("project_id", "updated_at"),
-    model="include.taskflow.rules:ProjectRow",
-    loader="include.taskflow.loaders.projects:load",
-    feeds=("core.dim_project",),
-    extract_priority=2,
-    landing="staging.taskflow_projects",
-)
-TASKS = SourceTable(
-    name="tasks", schema=SOURCE_SCHEMA,
-    types={"task_id": ID, "project_id": ID, "title": TEXT, "priority": TEXT, "assignee_id": ID,
-           "status": TEXT, "due_date": DATE, "created_at": TS, "updated_at": TS, "completed_at": TS,
-           "deleted_at": TS},
-    primary_key="task_id",
-    key_fields=("task_id", "project_id", "updated_at"),
-    model="include.taskflow.rules:TaskRow",
-    loader="include.taskflow.loaders.tasks:load",
-    feeds=("core.dim_task",),
-    load_after=("projects",),
-    extract_priority=3,
-    landing="staging.taskflow_tasks",
-)
+
+
+def _table(name: str, row_model: str, types: dict[str, str], key_fields: tuple[str, ...], feeds: str,
+           extract_priority: int, load_after: tuple[str, ...] = ()) -> SourceTable:
+    """A TaskFlow table: its rules in rules.py, its loader in loaders/<name>.py, landing in
+    staging.taskflow_<name>; the first key field is its primary key."""
+    return SourceTable(name=name, schema=SOURCE_SCHEMA, types=types, primary_key=key_fields[0],
+                       key_fields=key_fields, model=f"include.taskflow.rules:{row_model}",
+                       loader=f"include.taskflow.loaders.{name}:load", feeds=(feeds,), load_after=load_after,
+                       extract_priority=extract_priority, landing=f"staging.taskflow_{name}")
+
+
+USERS = _table("users", "UserRow", {
+    "user_id": ID, "email": TEXT, "full_name": TEXT, "team": TEXT, "role": TEXT, "is_active": BOOL,
+    "created_at": TS, "updated_at": TS,
+}, ("user_id", "updated_at"), "core.dim_user", extract_priority=1)
+PROJECTS = _table("projects", "ProjectRow", {
+    "project_id": ID, "name": TEXT, "category": TEXT, "owner_user_id": ID, "created_at": TS, "updated_at": TS,
+    "archived_at": TS,
+}, ("project_id", "updated_at"), "core.dim_project", extract_priority=2)
+TASKS = _table("tasks", "TaskRow", {
+    "task_id": ID, "project_id": ID, "title": TEXT, "priority": TEXT, "assignee_id": ID, "status": TEXT,
+    "due_date": DATE, "created_at": TS, "updated_at": TS, "completed_at": TS, "deleted_at": TS,
+}, ("task_id", "project_id", "updated_at"), "core.dim_task", extract_priority=3, load_after=("projects",))
 
 # Load order: users and projects before tasks; the events load after all three.
 TABLES: tuple[SourceTable, ...] = (USERS, PROJECTS, TASKS)

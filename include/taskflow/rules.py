@@ -14,6 +14,22 @@ from pandera.typing import Series
 from include.taskflow.contracts import EVENT_TYPES, PRIORITIES, ROLES, STATUSES
 from include.warehouse_kit.rules import EARLIEST_TS, Id, Ts, no_nul, plausible_until, utc_field
 
+
+def required(**checks) -> pa.Field:
+    return pa.Field(nullable=False, **checks)
+
+
+def optional(**checks) -> pa.Field:
+    return pa.Field(nullable=True, **checks)
+
+
+def required_utc() -> pa.Field:
+    return utc_field(nullable=False)
+
+
+def optional_utc() -> pa.Field:
+    return utc_field(nullable=True)
+
 # An ISO-8601 instant with an explicit offset (Z, +hh:mm, +hhmm or +hh). A local time without
 # one is ambiguous: its line is quarantined, not guessed.
 OFFSET_PATTERN = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -21,14 +37,14 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class UserRow(pa.DataFrameModel):
-    user_id: Series[Id] = pa.Field(nullable=False)
-    email: Series[str] = pa.Field(nullable=True)
-    full_name: Series[str] = pa.Field(nullable=True)
-    team: Series[str] = pa.Field(nullable=True)
-    role: Series[str] = pa.Field(nullable=False, isin=ROLES)
-    is_active: Series[pd.BooleanDtype] = pa.Field(nullable=False)
-    created_at: Series[Ts] = utc_field(nullable=False)
-    updated_at: Series[Ts] = utc_field(nullable=False)
+    user_id: Series[Id] = required()
+    email: Series[str] = optional()
+    full_name: Series[str] = optional()
+    team: Series[str] = optional()
+    role: Series[str] = required(isin=ROLES)
+    is_active: Series[pd.BooleanDtype] = required()
+    created_at: Series[Ts] = required_utc()
+    updated_at: Series[Ts] = required_utc()
 
     @pa.check("email", "full_name", "team", name="no_nul_byte")
     def user_text(cls, text: Series[str]) -> Series[bool]:
@@ -39,13 +55,13 @@ class UserRow(pa.DataFrameModel):
 
 
 class ProjectRow(pa.DataFrameModel):
-    project_id: Series[Id] = pa.Field(nullable=False)
-    name: Series[str] = pa.Field(nullable=True)
-    category: Series[str] = pa.Field(nullable=True)
-    owner_user_id: Series[Id] = pa.Field(nullable=True)
-    created_at: Series[Ts] = utc_field(nullable=False)
-    updated_at: Series[Ts] = utc_field(nullable=False)
-    archived_at: Series[Ts] = utc_field(nullable=True)
+    project_id: Series[Id] = required()
+    name: Series[str] = optional()
+    category: Series[str] = optional()
+    owner_user_id: Series[Id] = optional()
+    created_at: Series[Ts] = required_utc()
+    updated_at: Series[Ts] = required_utc()
+    archived_at: Series[Ts] = optional_utc()
 
     @pa.check("name", "category", name="no_nul_byte")
     def project_text(cls, text: Series[str]) -> Series[bool]:
@@ -56,17 +72,17 @@ class ProjectRow(pa.DataFrameModel):
 
 
 class TaskRow(pa.DataFrameModel):
-    task_id: Series[Id] = pa.Field(nullable=False)
-    project_id: Series[Id] = pa.Field(nullable=False)
-    title: Series[str] = pa.Field(nullable=True)
-    priority: Series[str] = pa.Field(nullable=False, isin=PRIORITIES)
-    assignee_id: Series[Id] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(nullable=False, isin=STATUSES)
-    due_date: Series[pa.typing.Date] = pa.Field(nullable=True)
-    created_at: Series[Ts] = utc_field(nullable=False)
-    updated_at: Series[Ts] = utc_field(nullable=False)
-    completed_at: Series[Ts] = utc_field(nullable=True)
-    deleted_at: Series[Ts] = utc_field(nullable=True)
+    task_id: Series[Id] = required()
+    project_id: Series[Id] = required()
+    title: Series[str] = optional()
+    priority: Series[str] = required(isin=PRIORITIES)
+    assignee_id: Series[Id] = optional()
+    status: Series[str] = required(isin=STATUSES)
+    due_date: Series[pa.typing.Date] = optional()
+    created_at: Series[Ts] = required_utc()
+    updated_at: Series[Ts] = required_utc()
+    completed_at: Series[Ts] = optional_utc()
+    deleted_at: Series[Ts] = optional_utc()
 
     @pa.check("title", name="no_nul_byte")
     def task_text(cls, text: Series[str]) -> Series[bool]:
@@ -80,16 +96,16 @@ class EventLine(pa.DataFrameModel):
     """One line of an event file, as parsed (include/taskflow/events.py): the contract's fields,
     plus `occurred_ts`, occurred_at read as an instant (NaT when it is not ISO-8601)."""
 
-    event_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    event_type: Series[str] = pa.Field(nullable=False, isin=EVENT_TYPES)
-    task_id: Series[Id] = pa.Field(nullable=False)
-    actor_id: Series[Id] = pa.Field(nullable=True)
-    occurred_at: Series[str] = pa.Field(nullable=False)
-    from_status: Series[str] = pa.Field(nullable=True)
-    to_status: Series[str] = pa.Field(nullable=True)
-    assignee_id: Series[Id] = pa.Field(nullable=True)
-    due_date: Series[str] = pa.Field(nullable=True)
-    occurred_ts: Series[Ts] = utc_field(nullable=True)
+    event_id: Series[str] = required(str_length={"min_value": 1})
+    event_type: Series[str] = required(isin=EVENT_TYPES)
+    task_id: Series[Id] = required()
+    actor_id: Series[Id] = optional()
+    occurred_at: Series[str] = required()
+    from_status: Series[str] = optional()
+    to_status: Series[str] = optional()
+    assignee_id: Series[Id] = optional()
+    due_date: Series[str] = optional()
+    occurred_ts: Series[Ts] = optional_utc()
 
     @pa.check("event_id", "event_type", "occurred_at", "from_status", "to_status", "due_date",
               name="no_nul_byte")

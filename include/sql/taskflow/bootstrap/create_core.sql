@@ -8,19 +8,13 @@ CREATE SCHEMA IF NOT EXISTS core;
 -- latest). The first version reaches back to 1900-01-01, so every event of a known user finds
 -- a version (events are from 2000 on). An inferred member (an actor not yet in users) is filled in when the row arrives.
 CREATE TABLE IF NOT EXISTS core.dim_user (
-    user_key           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id            bigint      NOT NULL,
-    email              text,
-    full_name          text,
-    team               text,
-    role               text,
-    is_active          boolean,
-    created_at         timestamptz,
-    valid_from         timestamptz NOT NULL,
-    valid_to           timestamptz NOT NULL DEFAULT '9999-12-31 00:00:00+00',
-    is_current         boolean     NOT NULL DEFAULT true,
-    is_inferred        boolean     NOT NULL DEFAULT false,
-    source_updated_at  timestamptz,
+    user_key bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL,
+    email text, full_name text, created_at timestamptz,  -- type 1
+    team text, role text, is_active boolean,             -- versioned
+    valid_from timestamptz NOT NULL, valid_to timestamptz NOT NULL DEFAULT '9999-12-31 00:00:00+00',
+    is_current boolean NOT NULL DEFAULT true, is_inferred boolean NOT NULL DEFAULT false,
+    source_updated_at timestamptz,
     CHECK (valid_from < valid_to)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS dim_user_current_uq ON core.dim_user (user_id) WHERE is_current;
