@@ -23,35 +23,22 @@ processes 2026-10-05. Backfill with
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pendulum
 from airflow.sdk import Asset, TaskGroup, TriggerRule, chain, dag, task
-from business_day_timetable import BusinessDayTimetable
 
 from include.crm.contracts import SOURCE_POOL
 from include.crm.pipeline import PIPELINE
 from include.crm.summary import MORNING_SUMMARY
-from include.warehouse_kit.dag_defaults import default_args
+from include.warehouse_kit.dag_defaults import nightly_arguments, nightly_schedule
 from include.warehouse_kit.notify import run_success_callback
 from include.warehouse_kit.pipeline import run_task
 from include.warehouse_kit.run_context import airflow_params
-from include.warehouse_kit.settings import settings
 
 # One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
 
 
-@dag(
-    schedule=BusinessDayTimetable(timezone=settings().business_tz.key, run_at=dt.time(2, 0)),
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["crm", "warehouse", "nightly"],
-    doc_md=__doc__,
-    default_args=default_args(execution_timeout=dt.timedelta(minutes=45), max_retry_delay=dt.timedelta(hours=1)),
-    params=airflow_params(PIPELINE.params),
-)
+@dag(schedule=nightly_schedule(), **nightly_arguments(doc_md=__doc__, tags=["crm", "warehouse", "nightly"],
+                                                params=airflow_params(PIPELINE.params)))
 def crm_nightly():
     @task
     def bootstrap(**context) -> None:

@@ -23,32 +23,19 @@ run at D+1 02:00. `airflow dags test taskflow_nightly 2026-10-06T02:00:00+00:00`
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pendulum
 from airflow.sdk import Asset, TaskGroup, TriggerRule, chain, dag, task
-from business_day_timetable import BusinessDayTimetable
 
 from include.taskflow.contracts import MARTS, SOURCE_POOL
 from include.taskflow.pipeline import PIPELINE
 from include.taskflow.summary import MORNING_SUMMARY
-from include.warehouse_kit.dag_defaults import default_args
+from include.warehouse_kit.dag_defaults import nightly_arguments, nightly_schedule
 from include.warehouse_kit.notify import run_success_callback
 from include.warehouse_kit.pipeline import run_task
 from include.warehouse_kit.run_context import airflow_params
-from include.warehouse_kit.settings import settings
 
 
-@dag(
-    schedule=BusinessDayTimetable(timezone=settings().business_tz.key, run_at=dt.time(2, 0)),
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["taskflow", "warehouse", "nightly"],
-    doc_md=__doc__,
-    default_args=default_args(execution_timeout=dt.timedelta(minutes=45), max_retry_delay=dt.timedelta(hours=1)),
-    params=airflow_params(PIPELINE.params),
-)
+@dag(schedule=nightly_schedule(), **nightly_arguments(doc_md=__doc__, tags=["taskflow", "warehouse", "nightly"],
+                                                params=airflow_params(PIPELINE.params)))
 def taskflow_nightly():
     @task
     def step(name: str, table: str | None = None, **context) -> None:

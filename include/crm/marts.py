@@ -10,10 +10,10 @@ import logging
 import psycopg
 from psycopg import sql
 
-from include.warehouse_kit import extract, pg_io, quality, run_log
+from include.warehouse_kit import extract, pg_io, quality
+from include.warehouse_kit import marts as mart_kit
 from include.warehouse_kit.errors import CheckError
 from include.warehouse_kit.run_context import RunContext
-from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql
 
 log = logging.getLogger(__name__)
@@ -32,14 +32,6 @@ class MartCheckError(CheckError):
     """A mart failed a data-quality check after its rebuild."""
 
 
-def mart_params(ctx: RunContext) -> dict:
-    return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
-
-
-def _failure(failed: list[quality.Check]) -> MartCheckError:
-    return MartCheckError("; ".join(f"{c.check}: observed {c.observed}, expected {c.expected}" for c in failed))
-
-
 def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
     """Rebuild the marts for business day D, check them, and publish both in one transaction.
 
@@ -48,25 +40,11 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
     rolls the build back (the previous marts stay published), is logged, and raises
     MartCheckError.
     """
-    params = mart_params(ctx)
-    wh.execute(query("crm/marts/lock_marts.sql"))
-    try:
-        results: list[quality.Check] = []
-        with wh.transaction() as tx:
-            run_sql(wh, "crm/marts/begin_build.sql")
-            counts = _build(wh, params)
-            run_log.record_counts(wh, ctx, "marts", counts)
-            results = [quality.Check(*r) for r in mart_check_results(wh, params)]
-            if any(r.status == "fail" for r in results):
-                raise psycopg.Rollback(tx)
-            quality.record(wh, ctx, results)
-    finally:
-        wh.execute(query("crm/marts/unlock_marts.sql"))
-    failed = [r for r in results if r.status == "fail"]
-    if failed:
-        with wh.transaction():
-            quality.record(wh, ctx, results)
-        raise _failure(failed)
+    params = mart_kit.params(ctx)
+    counts = mart_kit.publish(
+        wh, ctx, lock="crm/marts/lock_marts.sql", unlock="crm/marts/unlock_marts.sql",
+        begin="crm/marts/begin_build.sql", build=lambda: _build(wh, params),
+        checks=lambda _counts: [quality.Check(*r) for r in mart_check_results(wh, params)], error=MartCheckError)
     log.info("built marts for %s: %s", params["as_of_date"], counts)
     return counts
 
@@ -160,7 +138,5 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[quality.Check]:
     rows = quality.logged(wh, ctx, "marts.")
     if not rows:
         raise MartCheckError(f"no mart checks logged for run {ctx.run_id}: build_marts did not finish")
-    failed = [r for r in rows if r.status == "fail"]
-    if failed:
-        raise _failure(failed)
+    mart_kit.raise_failed(rows, MartCheckError)
     return rows

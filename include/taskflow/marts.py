@@ -18,10 +18,10 @@ import logging
 import psycopg
 from psycopg import sql
 
-from include.warehouse_kit import quality, run_log
+from include.warehouse_kit import marts as mart_kit
+from include.warehouse_kit import quality
 from include.warehouse_kit.errors import CheckError
 from include.warehouse_kit.run_context import RunContext
-from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql
 
 log = logging.getLogger(__name__)
@@ -30,14 +30,6 @@ SKIPPED = "skipped"
 
 class MartCheckError(CheckError):
     """A TaskFlow mart failed a data-quality check."""
-
-
-def mart_params(ctx: RunContext) -> dict:
-    return {"as_of_date": ctx.business_date, "business_tz": settings().business_tz.key}
-
-
-def _failure(failed: list[quality.Check]) -> MartCheckError:
-    return MartCheckError("; ".join(f"{c.check}: observed {c.observed}, expected {c.expected}" for c in failed))
 
 
 def _nights(wh: psycopg.Connection, params: dict) -> tuple[dt.date | None, bool]:
@@ -53,30 +45,22 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> dict:
     rolls the build back (the previous marts stay published), is logged, and raises
     MartCheckError. Returns the counts, also recorded in the run log under "marts".
     """
-    params = mart_params(ctx)
-    wh.execute(query("taskflow/marts/lock_marts.sql"))
-    try:
-        results: list[quality.Check] = []
-        with wh.transaction() as tx:
-            run_sql(wh, "taskflow/marts/begin_build.sql")
-            counts = _build(wh, params)
-            run_log.record_counts(wh, ctx, "marts", counts)
-            later = f"a later night ({counts['latest_night']}) is published"
-            results = mart_check_results(
-                wh, params, skip_agg=None if counts["agg_daily_metrics_restated"] else f"not restated, {later}",
-                skip_snapshots=f"kept as history, {later}" if counts["snapshots_kept"] else None)
-            if any(r.status == "fail" for r in results):
-                raise psycopg.Rollback(tx)
-            quality.record(wh, ctx, results)
-    finally:
-        wh.execute(query("taskflow/marts/unlock_marts.sql"))
-    failed = [r for r in results if r.status == "fail"]
-    if failed:
-        with wh.transaction():
-            quality.record(wh, ctx, results)
-        raise _failure(failed)
+    params = mart_kit.params(ctx)
+    counts = mart_kit.publish(
+        wh, ctx, lock="taskflow/marts/lock_marts.sql", unlock="taskflow/marts/unlock_marts.sql",
+        begin="taskflow/marts/begin_build.sql", build=lambda: _build(wh, params),
+        checks=lambda counts: _build_checks(wh, params, counts), error=MartCheckError)
     log.info("built the TaskFlow marts for %s: %s", params["as_of_date"], counts)
     return counts
+
+
+def _build_checks(wh: psycopg.Connection, params: dict, counts: dict) -> list[quality.Check]:
+    """The checks of what `_build` wrote: a night kept as history, or agg_daily_metrics left
+    as a later night built it, is not checked against the facts again."""
+    later = f"a later night ({counts['latest_night']}) is published"
+    return mart_check_results(
+        wh, params, skip_agg=None if counts["agg_daily_metrics_restated"] else f"not restated, {later}",
+        skip_snapshots=f"kept as history, {later}" if counts["snapshots_kept"] else None)
 
 
 def _build(wh: psycopg.Connection, params: dict) -> dict:
@@ -190,7 +174,7 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[quality.Check]:
     The checks against the facts run when D is the latest published night; for an older night
     they were run by its build, in the build's snapshot (the facts may have moved on since).
     """
-    params = mart_params(ctx)
+    params = mart_kit.params(ctx)
     with wh.transaction():
         run_sql(wh, "taskflow/marts/begin_build.sql")
         latest = _nights(wh, params)[0]
@@ -200,7 +184,5 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> list[quality.Check]:
             wh, params, skip_agg=f"not restated, {later}" if older else None,
             skip_snapshots=f"checked by the build, {later}" if older else None)
         quality.record(wh, ctx, results)
-    failed = [r for r in results if r.status == "fail"]
-    if failed:
-        raise _failure(failed)
+    mart_kit.raise_failed(results, MartCheckError)
     return results

@@ -22,15 +22,10 @@ CREATE INDEX IF NOT EXISTS dim_user_lookup_idx ON core.dim_user (user_id, valid_
 
 -- SCD1, newer wins. An inferred member stands for a project a task names before its row arrives.
 CREATE TABLE IF NOT EXISTS core.dim_project (
-    project_key        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id         bigint      NOT NULL UNIQUE,
-    name               text,
-    category           text,
-    owner_user_id      bigint,
-    created_at         timestamptz,
-    archived_at        timestamptz,
-    is_inferred        boolean     NOT NULL DEFAULT false,
-    source_updated_at  timestamptz
+    project_key bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id bigint NOT NULL UNIQUE,
+    name text, category text, owner_user_id bigint, created_at timestamptz, archived_at timestamptz,
+    is_inferred boolean NOT NULL DEFAULT false, source_updated_at timestamptz
 );
 
 -- SCD1: the task's current row, newer wins. An inferred member stands for a task an event
