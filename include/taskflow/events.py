@@ -231,16 +231,20 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute(query("taskflow/events/quarantine_lines.sql"), keys)
         inferred_tasks = wh.execute(query("taskflow/events/insert_inferred_tasks.sql")).rowcount
         inferred_users = wh.execute(query("taskflow/events/insert_inferred_users.sql")).rowcount
+        wh.execute(query("taskflow/events/create_tmp_span.sql"))
         _create_partitions(wh)
-        wh.execute(query("kit/load/ensure_dates.sql", table="tmp_event_lines"))
-        run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
-        recomputed = wh.execute(query("taskflow/events/update_minutes_in_status.sql")).rowcount
-        first_load = wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]
-        if first_load:  # build the indexes once, after the rows (see create_fact_indexes.sql)
+        wh.execute(query("taskflow/events/create_tmp_span_dates.sql"))
+        wh.execute(query("kit/load/ensure_dates.sql", table="tmp_event_days"))
+        recomputed = 0
+        if wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]:
+            # A first load: the indexes are built once, after the rows (create_fact_indexes.sql).
             run_sql(wh, "taskflow/events/drop_fact_indexes.sql")
-        run_sql(wh, "taskflow/events/insert_events.sql", keys)
-        if first_load:
+            run_sql(wh, "taskflow/events/insert_first_events.sql", keys)
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
+        else:
+            run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
+            recomputed = wh.execute(query("taskflow/events/update_minutes_in_status.sql")).rowcount
+            run_sql(wh, "taskflow/events/insert_events.sql", keys)
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
         if unbalanced:

@@ -101,17 +101,28 @@ class TaskflowWorld:
 
 
 @pytest.fixture
-def taskflow_world(admin_uri, tmp_path, monkeypatch):
-    """An empty TaskFlow world: the source schema, a warehouse, and the events root."""
+def taskflow_world_factory(admin_uri, tmp_path, monkeypatch):
+    """Makes empty TaskFlow worlds (the source schema, a warehouse, an events root); the events
+    URL points at the world made last."""
     worlds = _Worlds(admin_uri)
-    try:
+
+    def make() -> TaskflowWorld:
         source, _ = worlds.database("t_tf")
         warehouse, _ = worlds.database("t_tfwh")
         with psycopg.connect(source, autocommit=True) as conn:
             conn.execute(sql_text("taskflow/source/create_taskflow_schema.sql"))
-        root = tmp_path / "events"
+        root = tmp_path / f"events_{len(worlds.created)}"
         root.mkdir()
         monkeypatch.setenv(EVENTS_URL_ENV, root.as_uri())
-        yield TaskflowWorld(source, warehouse, root)
+        return TaskflowWorld(source, warehouse, root)
+
+    try:
+        yield make
     finally:
         worlds.drop_all()
+
+
+@pytest.fixture
+def taskflow_world(taskflow_world_factory):
+    """An empty TaskFlow world."""
+    return taskflow_world_factory()

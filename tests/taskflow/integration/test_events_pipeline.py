@@ -222,3 +222,32 @@ def test_a_rerun_leaves_identical_tables_and_a_backfill_leaves_the_current_state
         k: v for k, v in current.items() if k != "marts.project_health" and k != "marts.user_productivity"}
     for mart in ("marts.project_health", "marts.user_productivity"):
         assert [r for r in after[mart] if r[0] == D2] == [r for r in current[mart] if r[0] == D2]
+
+
+def test_minutes_in_previous_status_order_ties_by_event_id_on_a_first_load_and_after(taskflow_world_factory):
+    """(occurred_at, event_id) order, event ids compared byte by byte; the same values whether
+    the events come in the first load or later."""
+    events = [
+        event("e1", "task_created", 100, utc(D1, 8)),
+        event("e2", "status_changed", 100, utc(D1, 8), from_status="todo", to_status="in_progress"),
+        event("e9", "assigned", 100, utc(D1, 8, 30), assignee_id=2),
+        event("b", "status_changed", 100, utc(D1, 9), from_status="blocked", to_status="in_progress"),
+        event("a", "status_changed", 100, utc(D1, 9), from_status="in_progress", to_status="blocked"),
+        event("E5", "status_changed", 100, utc(D1, 9, 30), from_status="in_progress", to_status="done"),
+    ]
+    expected = [("e1", None), ("e2", 0), ("e9", None), ("a", 60), ("b", 0), ("E5", 30)]
+    minutes = ("SELECT event_id, minutes_in_previous_status FROM core.fact_task_events "
+               "ORDER BY occurred_at, event_id COLLATE \"C\"")
+    first = taskflow_world_factory()
+    _base(first)
+    first.write_file(D1, "a", events)
+    first.night(D1)
+    assert first.wh(minutes) == expected
+
+    later = taskflow_world_factory()
+    _base(later)
+    later.write_file(D1, "a", [events[0]])
+    later.night(D1)
+    later.write_file(D1, "b", events[1:])
+    later.night(D2)
+    assert later.wh(minutes) == expected

@@ -36,6 +36,9 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (
     reasons text[], raw text  -- a bad line's reasons and its text (the quarantine payload)
 );
 CREATE INDEX IF NOT EXISTS taskflow_event_lines_run_idx ON staging.taskflow_event_lines (run_id);
+-- the few bad lines of a run, which quarantine reads back with their reasons and text
+CREATE INDEX IF NOT EXISTS taskflow_event_lines_bad_idx ON staging.taskflow_event_lines (run_id, path, line_no)
+    WHERE reasons IS NOT NULL;
 
 -- The files a run staged, with what the manifest will record once they load.
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_files (

@@ -10,6 +10,7 @@ SELECT %(source)s, l.path || ':' || l.line_no,
                 'assignee_id', l.assignee_id, 'due_date', l.due_date))) END,
        %(run_id)s, %(dag_id)s
 FROM tmp_event_lines l
-JOIN staging.taskflow_event_lines s ON s.run_id = %(run_id)s AND s.path = l.path AND s.line_no = l.line_no
+LEFT JOIN staging.taskflow_event_lines s
+    ON s.run_id = %(run_id)s AND s.path = l.path AND s.line_no = l.line_no AND s.reasons IS NOT NULL AND l.verdict = 'bad'
 WHERE l.verdict IN ('bad', 'conflict')
 ON CONFLICT (source_table, source_key) WHERE released_at IS NULL AND source_key IS NOT NULL DO NOTHING
