@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi import FastAPI, Query
+from fastapi.responses import StreamingResponse
 
 from include.crm.contracts import SEGMENTS
 from include.crm.segments_page import filters, queries
-from include.warehouse_kit.page_kit.app import add_static_routes, csv_download, page_app, plotly_version, render_page
+from include.warehouse_kit.page_kit.app import add_static_routes, csv_download, page_app
+from include.warehouse_kit.page_kit.params import csv_view
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"page.js": "text/javascript", "page.css": "text/css", "icon.svg": "image/svg+xml"}
@@ -26,20 +27,9 @@ ASSETS = {"page.js": "text/javascript", "page.css": "text/css", "icon.svg": "ima
 
 def create_app(auth: Callable | None = None) -> FastAPI:
     """`auth` replaces the auth manager's dependency (tests)."""
-    app = page_app("Customer segments", auth)
-
-    @app.exception_handler(filters.FilterError)
-    def _bad_filter(request: Request, error: filters.FilterError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=422)
-
-    @app.exception_handler(LookupError)
-    def _no_snapshot(request: Request, error: LookupError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=404)
-
-    @app.get("/", response_class=HTMLResponse)
-    def page(request: Request) -> HTMLResponse:
-        return render_page(STATIC / "index.html", request, plotly_version=plotly_version())
-
+    # The kit answers a FilterError with 422, a LookupError (no snapshot yet) with 404, and GET /
+    # with index.html.
+    app = page_app("Customer segments", auth, index=STATIC / "index.html")
     add_static_routes(app, STATIC, ASSETS)
 
     @app.get("/api/choices")
@@ -101,9 +91,7 @@ def create_app(auth: Callable | None = None) -> FastAPI:
                date_from: str | None = None, date_to: str | None = None,
                country: Annotated[list[str], Query()] = (), channel: Annotated[list[str], Query()] = ()
                ) -> StreamingResponse:
-        if not name.endswith(".csv"):
-            raise filters.FilterError(f"exports end in .csv; got {name!r}")
-        view = filters.view(name.removesuffix(".csv"))
+        view = csv_view(name, filters.VIEWS)
         picked = filters.segment(segment)
         with queries.connect() as conn:
             c = queries.choices(conn)

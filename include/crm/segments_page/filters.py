@@ -1,7 +1,8 @@
 """Query parameters of the segments page, validated before anything reaches SQL.
 
 Values become bind parameters; the only identifiers (sort column, direction) come from the
-allow-lists below. Anything else is a `FilterError`, which the app answers with 422.
+allow-lists below. Anything else is a `FilterError`, which the app answers with 422. The parsing
+that every page shares (dates, snapshots, sorting, paging) is the kit's page_kit/params.py.
 """
 
 from __future__ import annotations
@@ -11,18 +12,15 @@ import re
 from dataclasses import dataclass
 
 from include.crm.contracts import SEGMENTS
+from include.warehouse_kit.page_kit import params as page_params
+from include.warehouse_kit.page_kit.params import FilterError
 
 VIEWS = ("customer_segments", "segment_summary", "segment_movement", "daily_sales", "segment_contacts")
 SORT_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score")
-DIRECTIONS = ("asc", "desc")
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_TREND_DAYS = 90
 _COUNTRY = re.compile(r"[A-Z]{2}")
-
-
-class FilterError(ValueError):
-    """A query parameter the page does not accept; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -37,64 +35,31 @@ class Choices:
 
 
 @dataclass(frozen=True)
-class SalesFilter:
-    date_from: dt.date
-    date_to: dt.date
+class SalesFilter(page_params.DateRange):  # params(): the dates, countries and channels
     countries: tuple[str, ...] | None  # None: all
     channels: tuple[str, ...] | None
 
-    def params(self) -> dict:
-        return {"date_from": self.date_from, "date_to": self.date_to,
-                "countries": list(self.countries) if self.countries else None,
-                "channels": list(self.channels) if self.channels else None}
 
-
-@dataclass(frozen=True)
-class CustomerPage:
-    sort: str
-    direction: str
-    page: int
-    page_size: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
-
-
-def _date(name: str, raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        raise FilterError(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
+CustomerPage = page_params.Paging
 
 
 def snapshot_date(raw: str | None, choices: Choices) -> dt.date:
     """The requested as_of_date, or the latest snapshot. It must be a snapshot that exists."""
-    if not choices.as_of_dates:
-        raise LookupError("no segment snapshot yet: run crm_nightly first")
-    if raw in (None, ""):
-        return choices.as_of_dates[0]
-    day = _date("as_of_date", raw)
-    if day not in choices.as_of_dates:
-        raise FilterError(f"as_of_date {day} has no snapshot; latest is {choices.as_of_dates[0]}")
-    return day
+    return page_params.snapshot(raw, choices.as_of_dates, "no segment snapshot yet: run crm_nightly first")
 
 
 def segment(raw: str | None) -> str | None:
     if raw in (None, "", "all"):
         return None
-    if raw not in SEGMENTS:
-        raise FilterError(f"segment must be one of {', '.join(SEGMENTS)}; got {raw!r}")
-    return raw
+    return page_params.one_of("segment", raw, SEGMENTS)
 
 
 def sales_filter(date_from: str | None, date_to: str | None, countries: list[str], channels: list[str],
                  choices: Choices, as_of_date: dt.date | None) -> SalesFilter:
     """Date range (default: the 90 days up to the snapshot date), countries and channels."""
-    end = _date("date_to", date_to) if date_to else (as_of_date or choices.last_sale_date or dt.date.today())
-    start = _date("date_from", date_from) if date_from else end - dt.timedelta(days=DEFAULT_TREND_DAYS - 1)
-    if start > end:
-        raise FilterError(f"date_from {start} is after date_to {end}")
+    default_to = as_of_date or choices.last_sale_date or dt.date.today()
+    start, end = page_params.date_range(date_from, date_to, default_to,
+                                        lambda end: end - dt.timedelta(days=DEFAULT_TREND_DAYS - 1))
     picked_countries = []
     for raw in countries:
         for code in filter(None, raw.split(",")):
@@ -123,32 +88,10 @@ def trend_days(sales: SalesFilter, choices: Choices) -> tuple[dt.date, dt.date]:
 
 def customer_page(sort: str | None, direction: str | None, page: str | int | None,
                   page_size: str | int | None) -> CustomerPage:
-    sort = sort or "monetary"
-    direction = (direction or "desc").lower()
-    if sort not in SORT_COLUMNS:
-        raise FilterError(f"sort must be one of {', '.join(SORT_COLUMNS)}; got {sort!r}")
-    if direction not in DIRECTIONS:
-        raise FilterError(f"direction must be asc or desc; got {direction!r}")
-    number = _positive("page", page, 1)
-    size = _positive("page_size", page_size, DEFAULT_PAGE_SIZE)
-    if size > MAX_PAGE_SIZE:
-        raise FilterError(f"page_size must be at most {MAX_PAGE_SIZE}; got {size}")
-    return CustomerPage(sort, direction, number, size)
-
-
-def _positive(name: str, raw: str | int | None, default: int) -> int:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise FilterError(f"{name} must be a whole number; got {raw!r}") from None
-    if value < 1 or value > 10_000_000:
-        raise FilterError(f"{name} must be between 1 and 10000000; got {value}")
-    return value
+    sort, direction = page_params.sort_order(sort, direction, SORT_COLUMNS, ("monetary", "desc"))
+    number = page_params.positive("page", page, 1)
+    return CustomerPage(sort, direction, number, page_params.page_size(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
 
 
 def view(raw: str) -> str:
-    if raw not in VIEWS:
-        raise FilterError(f"no CSV export named {raw!r}; exports: {', '.join(VIEWS)}")
-    return raw
+    return page_params.export_view(raw, VIEWS)

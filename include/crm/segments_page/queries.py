@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -28,35 +27,21 @@ def connect(info: str | None = None) -> psycopg.Connection:
     return reader.connect(APPLICATION_NAME, info)
 
 
-def _rows(conn: psycopg.Connection, statement: sql.Composable, params: dict) -> list[dict[str, Any]]:
-    cur = conn.execute(statement, params)
-    names = [c.name for c in cur.description]
-    return [dict(zip(names, map(_json_value, row), strict=True)) for row in cur.fetchall()]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def choices(conn: psycopg.Connection) -> filters.Choices:
     dates, countries, channels, first, last = conn.execute(query("crm/segments_page/select_filter_choices.sql")).fetchone()
     return filters.Choices(tuple(dates), tuple(countries), tuple(channels), first, last)
 
 
 def kpis(conn: psycopg.Connection, as_of_date: dt.date) -> dict[str, Any]:
-    return _rows(conn, query("crm/segments_page/select_kpis.sql"), {"as_of_date": as_of_date})[0]
+    return reader.json_rows(conn, query("crm/segments_page/select_kpis.sql"), {"as_of_date": as_of_date})[0]
 
 
 def segment_summary(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
-    return _rows(conn, query("crm/segments_page/select_segment_summary.sql"), {"as_of_date": as_of_date})
+    return reader.json_rows(conn, query("crm/segments_page/select_segment_summary.sql"), {"as_of_date": as_of_date})
 
 
 def segment_movement(conn: psycopg.Connection, as_of_date: dt.date) -> list[dict[str, Any]]:
-    return _rows(conn, query("crm/segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
+    return reader.json_rows(conn, query("crm/segments_page/select_segment_movement.sql"), {"as_of_date": as_of_date})
 
 
 def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter,
@@ -64,7 +49,7 @@ def sales_trend(conn: psycopg.Connection, sales: filters.SalesFilter,
     """One row per day of `days` (the page passes filters.trend_days; default: the filter's
     whole range), zero on a day without sales."""
     first, last = days or (sales.date_from, sales.date_to)
-    return _rows(conn, query("crm/segments_page/select_daily_sales_trend.sql"),
+    return reader.json_rows(conn, query("crm/segments_page/select_daily_sales_trend.sql"),
                  {**sales.params(), "fill_from": first, "fill_to": last})
 
 
@@ -77,7 +62,7 @@ def customers(conn: psycopg.Connection, as_of_date: dt.date, segment: str | None
               page: filters.CustomerPage) -> dict[str, Any]:
     params = {"as_of_date": as_of_date, "segment": segment}
     total = conn.execute(query("crm/segments_page/count_customer_segments.sql"), params).fetchone()[0]
-    rows = _rows(conn, customer_statement(page),
+    rows = reader.json_rows(conn, customer_statement(page),
                  {**params, "limit": page.page_size, "offset": page.offset})
     return {"total": total, "page": page.page, "page_size": page.page_size, "sort": page.sort,
             "direction": page.direction, "rows": rows}

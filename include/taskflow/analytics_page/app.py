@@ -6,7 +6,7 @@ and the CSV downloads included, needs a signed-in user (the UI's session cookie 
 `Authorization: Bearer` token) who may see the Airflow UI.
 
     GET /                              the page
-    GET /static/{page.js,page.css,icon.svg,plotly.min.js}
+    GET /static/{page.js,page.css,icon.svg,count_axis.js,plotly.min.js}
     GET /api/choices                   nights (newest first), teams, categories, limits
     GET /api/kpis                      ?as_of_date
     GET /api/created_vs_completed      ?as_of_date            the 90 days up to the night, zero-filled
@@ -23,11 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi import FastAPI, Query
+from fastapi.responses import StreamingResponse
 
 from include.taskflow.analytics_page import filters, queries
-from include.warehouse_kit.page_kit.app import add_static_routes, csv_download, page_app, plotly_version, render_page
+from include.warehouse_kit.page_kit.app import add_static_routes, csv_download, page_app
+from include.warehouse_kit.page_kit.params import csv_view
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"page.js": "text/javascript", "page.css": "text/css", "icon.svg": "image/svg+xml"}
@@ -39,21 +40,12 @@ def _night(conn, as_of_date: str | None) -> tuple[filters.Choices, dt.date]:
     return c, filters.night(as_of_date, c)
 
 
-def _answer(status: int) -> Callable[[Request, Exception], JSONResponse]:
-    """A handler that answers an exception with `status` and its message as the detail."""
-    return lambda request, error: JSONResponse({"detail": str(error)}, status_code=status)
-
-
 def create_app(auth: Callable | None = None) -> FastAPI:
     """`auth` replaces the auth manager's dependency (tests)."""
-    app = page_app("Task analytics", auth)
-    app.add_exception_handler(filters.FilterError, _answer(422))  # a parameter the page refuses
-    app.add_exception_handler(LookupError, _answer(404))  # no night published yet
+    # The kit answers a FilterError (a parameter the page refuses) with 422, a LookupError (no
+    # night published yet) with 404, and GET / with index.html.
+    app = page_app("Task analytics", auth, index=STATIC / "index.html")
     add_static_routes(app, STATIC, ASSETS)
-
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        return render_page(STATIC / "index.html", request, plotly_version=plotly_version())
 
     @app.get("/api/choices")
     def choices() -> dict[str, Any]:
@@ -110,9 +102,7 @@ def create_app(auth: Callable | None = None) -> FastAPI:
     def export(name: str, as_of_date: str | None = None, date_from: str | None = None, date_to: str | None = None,
                team: Values = (), category: Values = (), sort: str | None = None, direction: str | None = None
                ) -> StreamingResponse:
-        if not name.endswith(".csv"):
-            raise filters.FilterError(f"exports end in .csv; got {name!r}")
-        view = filters.view(name.removesuffix(".csv"))
+        view = csv_view(name, filters.VIEWS)
         paging = filters.health_page(sort, direction, 1, 1)
         with queries.connect() as conn:
             c, day = _night(conn, as_of_date)

@@ -4,7 +4,8 @@ Every view is anchored on a night D, an `as_of_date` of marts.project_health (de
 latest). The windows end on D: 7 days (D-6..D) against the 7 before, 30 days (D-29..D) and
 90 days (D-89..D). The project health table takes a range of snapshot dates (default: D alone),
 teams and categories. Values become bind parameters; the only identifiers (sort column,
-direction) come from the allow-lists below. Anything else is a `FilterError` (422).
+direction) come from the allow-lists below. Anything else is a `FilterError` (422). The parsing
+that every page shares (dates, snapshots, sorting, paging) is the kit's page_kit/params.py.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from include.warehouse_kit.page_kit import params as page_params
+from include.warehouse_kit.page_kit.params import FilterError
+
 VIEWS = ("kpis", "created_vs_completed", "completion_by_project", "top_users", "project_health")
 SORT_COLUMNS = ("as_of_date", "project_id", "name", "category", "team", "open_tasks", "overdue_tasks",
                 "completed_30d", "on_time_rate_30d")
-DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = ("overdue_tasks", "desc")
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 25
@@ -23,10 +26,6 @@ TREND_DAYS = 90
 COMPLETION_DAYS = 30
 TOP_USERS = 10
 MAX_HEALTH_DAYS = 31  # the widest snapshot range the health table takes (p95 <= 50 ms at 500 projects)
-
-
-class FilterError(ValueError):
-    """A query parameter the page does not accept; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -39,69 +38,21 @@ class Choices:
     first_metric_date: dt.date | None  # the earliest day of agg_daily_metrics
 
 
-@dataclass(frozen=True)
-class Window:
-    """[date_from, date_to] of a view, both included."""
-
-    date_from: dt.date
-    date_to: dt.date
-
-    def params(self) -> dict:
-        return {"date_from": self.date_from, "date_to": self.date_to}
-
-    @property
-    def label(self) -> str:
-        return f"{self.date_from}_{self.date_to}"
+Window = page_params.DateRange  # [date_from, date_to] of a view, both included
 
 
 @dataclass(frozen=True)
-class HealthFilter:
-    date_from: dt.date
-    date_to: dt.date
+class HealthFilter(page_params.DateRange):  # params(): the dates, teams and categories
     teams: tuple[str, ...] | None  # None: all
     categories: tuple[str, ...] | None
 
-    def params(self) -> dict:
-        return {"date_from": self.date_from, "date_to": self.date_to,
-                "teams": list(self.teams) if self.teams else None,
-                "categories": list(self.categories) if self.categories else None}
 
-
-@dataclass(frozen=True)
-class HealthPage:
-    """Rows offset + 1 .. offset + page_size of the table, ordered by `sort` `direction`."""
-
-    sort: str
-    direction: str
-    page: int
-    page_size: int
-
-    @property
-    def offset(self) -> int:
-        return self.page_size * (self.page - 1)
+HealthPage = page_params.Paging
 
 
 def night(raw: str | None, choices: Choices) -> dt.date:
     """The requested as_of_date, or the latest night. It must be a night with a snapshot."""
-    if not choices.as_of_dates:
-        raise LookupError("no project_health snapshot yet: run taskflow_nightly first")
-    if raw in (None, ""):
-        return choices.as_of_dates[0]
-    day = _date("as_of_date", raw)
-    if day not in choices.as_of_dates:
-        raise FilterError(f"as_of_date {day} has no snapshot; latest is {choices.as_of_dates[0]}")
-    return day
-
-
-def _date(name: str, raw: str) -> dt.date:
-    """`raw` as YYYY-MM-DD; anything else is refused, naming the parameter."""
-    try:
-        day = dt.date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        day = None
-    if day is None:
-        raise FilterError(f"{name} must be a date as YYYY-MM-DD, got {raw!r}")
-    return day
+    return page_params.snapshot(raw, choices.as_of_dates, "no project_health snapshot yet: run taskflow_nightly first")
 
 
 def trailing(day: dt.date, days: int) -> Window:
@@ -135,10 +86,7 @@ def health_filter(date_from: str | None, date_to: str | None, teams: list[str], 
                   choices: Choices, day: dt.date) -> HealthFilter:
     """Snapshot dates in [date_from, date_to] (default: the night alone), projects of these
     teams (the owner's current team) and categories (default: all)."""
-    end = _date("date_to", date_to) if date_to else day
-    start = _date("date_from", date_from) if date_from else min(day, end)
-    if start > end:
-        raise FilterError(f"date_from {start} is after date_to {end}")
+    start, end = page_params.date_range(date_from, date_to, day, lambda end: min(day, end))
     if (end - start).days >= MAX_HEALTH_DAYS:
         raise FilterError(f"date_from to date_to spans {(end - start).days + 1} days; at most {MAX_HEALTH_DAYS}")
     return HealthFilter(start, end, _picked("team", teams, choices.teams),
@@ -147,31 +95,10 @@ def health_filter(date_from: str | None, date_to: str | None, teams: list[str], 
 
 def health_page(sort: str | None, direction: str | None, page: str | int | None,
                 page_size: str | int | None) -> HealthPage:
-    sort = sort or DEFAULT_SORT[0]
-    direction = (direction or DEFAULT_SORT[1]).lower()
-    if sort not in SORT_COLUMNS:
-        raise FilterError(f"sort must be one of {', '.join(SORT_COLUMNS)}; got {sort!r}")
-    if direction not in DIRECTIONS:
-        raise FilterError(f"direction must be asc or desc; got {direction!r}")
-    size = _positive("page_size", page_size, DEFAULT_PAGE_SIZE)
-    if size > MAX_PAGE_SIZE:
-        raise FilterError(f"page_size must be at most {MAX_PAGE_SIZE}; got {size}")
-    return HealthPage(sort, direction, _positive("page", page, 1), size)
-
-
-def _positive(name: str, raw: str | int | None, default: int) -> int:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise FilterError(f"{name} must be a whole number; got {raw!r}") from None
-    if not 1 <= value <= 10_000_000:
-        raise FilterError(f"{name} must be between 1 and 10000000; got {value}")
-    return value
+    sort, direction = page_params.sort_order(sort, direction, SORT_COLUMNS, DEFAULT_SORT)
+    size = page_params.page_size(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    return HealthPage(sort, direction, page_params.positive("page", page, 1), size)
 
 
 def view(raw: str) -> str:
-    if raw not in VIEWS:
-        raise FilterError(f"no CSV export named {raw!r}; exports: {', '.join(VIEWS)}")
-    return raw
+    return page_params.export_view(raw, VIEWS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -30,38 +29,25 @@ def connect(info: str | None = None) -> psycopg.Connection:
     return reader.connect(APPLICATION_NAME, info)
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON carries it: numerics as numbers, dates as YYYY-MM-DD."""
-    if isinstance(value, Decimal):
-        return float(value)
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _dicts(conn: psycopg.Connection, statement: sql.Composable, params: dict) -> list[dict[str, Any]]:
-    cur = conn.execute(statement, params)
-    columns = [c.name for c in cur.description]
-    return [{name: _plain(value) for name, value in zip(columns, row, strict=True)} for row in cur]
-
-
 def choices(conn: psycopg.Connection) -> filters.Choices:
     nights, teams, categories, first = conn.execute(query("taskflow/page/select_filter_choices.sql")).fetchone()
     return filters.Choices(tuple(nights), tuple(teams), tuple(categories), first)
 
 
 def kpis(conn: psycopg.Connection, day: dt.date) -> dict[str, Any]:
-    return _dicts(conn, query("taskflow/page/select_kpis.sql"), {"as_of_date": day})[0]
+    return reader.json_rows(conn, query("taskflow/page/select_kpis.sql"), {"as_of_date": day})[0]
 
 
 def created_vs_completed(conn: psycopg.Connection, window: filters.Window) -> list[dict[str, Any]]:
-    return _dicts(conn, query("taskflow/page/select_created_vs_completed.sql"), window.params())
+    return reader.json_rows(conn, query("taskflow/page/select_created_vs_completed.sql"), window.params())
 
 
 def completion_by_project(conn: psycopg.Connection, window: filters.Window) -> list[dict[str, Any]]:
-    return _dicts(conn, query("taskflow/page/select_completion_by_project.sql"), window.params())
+    return reader.json_rows(conn, query("taskflow/page/select_completion_by_project.sql"), window.params())
 
 
 def top_users(conn: psycopg.Connection, day: dt.date) -> list[dict[str, Any]]:
-    return _dicts(conn, query("taskflow/page/select_top_users.sql"), {"as_of_date": day, "limit": filters.TOP_USERS})
+    return reader.json_rows(conn, query("taskflow/page/select_top_users.sql"), {"as_of_date": day, "limit": filters.TOP_USERS})
 
 
 def health_statement(page: filters.HealthPage) -> sql.Composable:
@@ -72,7 +58,7 @@ def health_statement(page: filters.HealthPage) -> sql.Composable:
 
 def project_health(conn: psycopg.Connection, health: filters.HealthFilter, page: filters.HealthPage) -> dict[str, Any]:
     total = conn.execute(query("taskflow/page/count_project_health.sql"), health.params()).fetchone()[0]
-    rows = _dicts(conn, health_statement(page), {**health.params(), "limit": page.page_size, "offset": page.offset})
+    rows = reader.json_rows(conn, health_statement(page), {**health.params(), "limit": page.page_size, "offset": page.offset})
     return {"total": total, "page": page.page, "page_size": page.page_size, "sort": page.sort,
             "direction": page.direction, "rows": rows}
 

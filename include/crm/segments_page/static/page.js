@@ -1,5 +1,6 @@
 // Customer segments page: reads api/*, draws with Plotly (served locally), builds CSV links.
 "use strict";
+// countAxis(counts) comes from the kit (static/count_axis.js).
 
 const COLUMNS = ["customer_id", "segment", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score"];
 const state = { asOf: "", country: "", channel: "", dateFrom: "", dateTo: "", segment: "",
@@ -79,7 +80,7 @@ async function loadSummary() {
   const x = rows.map((r) => r.segment.replaceAll("_", " "));
   const customers = rows.map((r) => r.customers);
   Plotly.react("chart-size", [{ type: "bar", x, y: customers, marker: { color: "#017cee" },
-    hovertemplate: "%{x}: %{y:,} customers<extra></extra>" }], layout({ yaxis: wholeTicks(customers) }), config);
+    hovertemplate: "%{x}: %{y:,} customers<extra></extra>" }], layout({ yaxis: countAxis(customers) }), config);
   Plotly.react("chart-revenue", [{ type: "bar", x, y: rows.map((r) => r.revenue), marker: { color: "#00a884" },
     hovertemplate: "%{x}: %{y:,.2f}<extra></extra>" }], layout({}), config);
 }
@@ -91,7 +92,7 @@ async function loadMovement() {
   const present = (key) => state.segments.filter((s) => body.rows.some((r) => r[key] === s));
   const from = present("from_segment"), to = present("to_segment");
   const z = from.map((f) => to.map((t) => (body.rows.find((r) => r.from_segment === f && r.to_segment === t) || {}).customers || null));
-  const { rangemode, ...countBar } = wholeTicks(z.flat().filter((n) => n !== null));  // a colour bar has no rangemode
+  const { rangemode, ...countBar } = countAxis(z.flat().filter((n) => n !== null));  // a colour bar has no rangemode
   Plotly.react("chart-movement", [{ type: "heatmap", x: to.map((s) => s.replaceAll("_", " ")),
     y: from.map((s) => s.replaceAll("_", " ")), z, colorscale: [[0, "#dbeafe"], [1, "#1e3a8a"]], texttemplate: "%{z:,}",
     colorbar: countBar,
@@ -115,17 +116,8 @@ async function loadSales() {
       hovertemplate: "%{x}: %{y:,d} orders<extra></extra>" },
   ], layout({ xaxis: { type: "date" }, yaxis: { title: { text: "net revenue" }, rangemode: "tozero" },
               legend: { orientation: "h" }, margin: { l: 70, r: 60, t: 10, b: 40 },
-              yaxis2: { title: { text: "orders" }, overlaying: "y", side: "right", showgrid: false, ...wholeTicks(orders) } }),
+              yaxis2: { title: { text: "orders" }, overlaying: "y", side: "right", showgrid: false, ...countAxis(orders) } }),
   config);
-}
-
-// Ticks for a count: whole numbers from 0, a step of 1, 2 or 5 × 10^n and at least 1 (Plotly's own
-// choice for a small count is 0.5, and an overlaying axis follows the other axis' grid).
-function wholeTicks(counts) {
-  const rough = Math.max(1, ...counts) / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const dtick = Math.max(1, [1, 2, 5, 10].map((f) => f * magnitude).find((d) => d >= rough));
-  return { tickmode: "linear", tick0: 0, dtick, tickformat: ",d", rangemode: "tozero" };
 }
 
 async function loadCustomers() {

@@ -44,15 +44,7 @@ function report(error) {
   el("status").className = "error";
 }
 
-// A count axis: whole-number ticks from 0 in steps of 1, 2 or 5 × 10^n (never below 1), so small
-// counts never read 0.5 and large ones keep about five ticks.
-function countAxis(values, extra = {}) {
-  const top = values.reduce((a, b) => Math.max(a, b), 0);
-  const rough = Math.max(top, 1) / 5;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough));
-  return { tickmode: "linear", tick0: 0, dtick: step, tickformat: ",d", rangemode: "tozero", ...extra };
-}
+// countAxis(values, extra) comes from the kit (static/count_axis.js).
 
 const nightOnly = () => ({ as_of_date: view.night });
 const healthFilters = () => ({ as_of_date: view.night, team: view.team, category: view.category,
