@@ -1,0 +1,50 @@
+"""taskflow_nightly over several nights of the generator (devtools/demo_taskflow): the exact
+counts the generator reports for the dirt it wrote are where the warehouse put the lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from devtools import demo_taskflow
+
+FIRST = dt.date(2026, 10, 5)
+SMALL = demo_taskflow.Volumes(users=120, projects=8, tasks=1_500, history_days=20)
+
+
+def test_three_nights_with_ticks_put_every_line_where_the_generator_says(taskflow_world):
+    w = taskflow_world
+    reports = [demo_taskflow.build_world(w.source_uri, w.events_root, FIRST, SMALL, seed=11)]
+    w.night(FIRST)
+    for day in (FIRST + dt.timedelta(days=1), FIRST + dt.timedelta(days=2)):
+        reports.append(demo_taskflow.tick(w.source_uri, w.events_root, day, seed=11))
+        w.night(day)
+
+    written = {path for r in reports for path in r.files}
+    processed = {p for (p,) in w.wh("SELECT path FROM audit.file_manifest")}
+    assert processed == written
+    assert any(r.late_files for r in reports[1:])  # late files in old partitions were among them
+
+    lines, duplicates = w.wh("SELECT sum(lines), sum(duplicates) FROM audit.file_manifest")[0]
+    assert lines == sum(r.lines for r in reports)
+    assert w.one("SELECT count(*) FROM core.fact_task_events") == sum(r.valid_events for r in reports)
+    assert duplicates == sum(r.duplicates for r in reports)
+    reasons = w.wh("SELECT reasons FROM audit.quarantine WHERE source_table = 'taskflow.events' "
+                   "AND released_at IS NULL")
+    assert len(reasons) == sum(r.conflicting + sum(r.bad_lines.values()) for r in reports)
+    assert sum(1 for (r,) in reasons if r == ["conflicting_duplicate"]) == sum(r.conflicting for r in reports)
+    logged = w.one("SELECT sum((table_counts -> 'events' ->> 'duplicates')::int) FROM audit.etl_run_log")
+    assert logged == duplicates
+
+    # an orphan's row arrived the next day: filled in, its events know their project
+    arrived = reports[2].arrived_tasks
+    assert arrived
+    assert w.wh("SELECT count(*) FROM core.dim_task WHERE task_id = ANY(%s) AND NOT is_inferred", (arrived,)) == [
+        (len(arrived),)]
+    assert w.one("SELECT count(*) FROM core.fact_task_events f JOIN core.dim_task t USING (task_key) "
+                 "WHERE t.task_id = ANY(%s) AND f.project_key IS DISTINCT FROM t.project_key", (arrived,)) == 0
+    # the last tick's orphans wait as inferred members, their events loaded
+    waiting = reports[2].orphan_tasks
+    assert w.one("SELECT count(*) FROM core.dim_task WHERE task_id = ANY(%s) AND is_inferred", (waiting,)) == len(
+        waiting)
+    assert w.one("SELECT count(*) FROM core.fact_task_events WHERE task_id = ANY(%s)", (waiting,)) > 0
+    assert w.wh("SELECT DISTINCT status FROM audit.etl_run_log") == [("success",)]
