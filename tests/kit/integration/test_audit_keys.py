@@ -188,7 +188,9 @@ def under_new_keys(table: str, row: dict) -> dict:
         return row  # it had a dag_id already
     if table == "audit.watermarks":
         return row | {"pipeline": CRM}
-    if table in ("audit.quarantine", "staging.rejects"):
+    if table == "audit.quarantine":  # and the text key of line sources, empty for a table's row
+        return row | {"dag_id": CRM, "source_table": f"crm.{row['source_table']}", "source_key": None}
+    if table == "staging.rejects":
         return row | {"dag_id": CRM, "source_table": f"crm.{row['source_table']}"}
     return row | {"dag_id": CRM}
 
