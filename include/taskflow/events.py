@@ -243,7 +243,7 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
         else:
             run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
-            recomputed = wh.execute(query("taskflow/events/update_minutes_in_status.sql")).rowcount
+            recomputed = run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
             run_sql(wh, "taskflow/events/insert_events.sql", keys)
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
