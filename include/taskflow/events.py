@@ -114,7 +114,7 @@ def read_groups(root: str, files: list[object_store.StoredFile]) -> Iterator[Gro
 
 def staged_lines(group: Group, ctx: RunContext):
     """Every line of the group as a staging row: the parsed fields of a line that passes the
-    rules, the reasons (and the text) of one that does not."""
+    rules; the reasons and the text of one that does not (pyarrow refused it, or a rule did)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -126,28 +126,25 @@ def staged_lines(group: Group, ctx: RunContext):
     parsed = table.drop_columns(["line_no"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     parsed["occurred_ts"] = parse_occurred_at(parsed["occurred_at"])
     reasons = validation.row_reasons(validation.schema_for(EVENTS, ctx.interval_end), parsed, EVENTS.name)
-    rows = table.column("line_no").to_numpy() - 1  # the lines' places in the group
-    rows = np.concatenate([rows, np.array(list(unreadable), dtype="int64") - 1])
-    file_of_line = np.asarray(group.file_of_line)[rows]
-    paths = np.array([f["path"] for f in group.files], dtype=object)
-    dts = np.array([f["dt"] for f in group.files], dtype=object)
-    bad = parsed.index.isin(reasons.index)
-    lines = pd.DataFrame({
-        "path": paths[file_of_line], "line_no": np.asarray(group.line_numbers)[rows], "dt": dts[file_of_line],
-        **{c: pd.concat([parsed[c], pd.Series([None] * len(unreadable), dtype=parsed[c].dtype)],
-                        ignore_index=True) for c in ("event_id", "event_type", "task_id", "actor_id",
-                                                     "from_status", "to_status", "assignee_id")},
-        "occurred_at": pd.concat([parsed["occurred_ts"].where(~bad), pd.Series(
-            [pd.NaT] * len(unreadable), dtype=parsed["occurred_ts"].dtype)], ignore_index=True),
-        "due_date": pd.concat([pd.to_datetime(parsed["due_date"].where(~bad), format="%Y-%m-%d", errors="coerce"),
-                               pd.Series([pd.NaT] * len(unreadable), dtype="datetime64[us]")],
-                              ignore_index=True).dt.date,
-    })
-    lines["reasons"] = pd.Series([validation.pg_array(r) for r in reasons] + [
-        validation.pg_array([r]) for r in unreadable.values()],
-        index=[*reasons.index, *range(len(parsed), len(lines))], dtype="str")
-    refused = np.flatnonzero(bad).tolist() + list(range(len(parsed), len(lines)))
-    lines["raw"] = pd.Series([jsonl.raw_text(group.lines[rows[i]]) for i in refused], index=refused, dtype="str")
+    broken = parsed.index.isin(reasons.index)
+    valid = ~broken
+    parsed_lines = parsed[["event_id", "event_type", "task_id", "actor_id", "from_status", "to_status",
+                           "assignee_id"]].assign(
+        place=table.column("line_no").to_numpy() - 1,  # the line's place in the group
+        occurred_at=parsed["occurred_ts"].where(valid),
+        due_date=pd.to_datetime(parsed["due_date"].where(valid), format="%Y-%m-%d", errors="coerce").dt.date,
+        reasons=pd.Series([validation.pg_array(r) for r in reasons], index=reasons.index, dtype="str"))
+    refused_lines = pd.DataFrame({"place": np.array(list(unreadable), dtype="int64") - 1,
+                                  "reasons": [validation.pg_array([r]) for r in unreadable.values()]})
+    lines = pd.concat([parsed_lines, refused_lines], ignore_index=True)
+    place = lines["place"].to_numpy()
+    file_of_line = np.asarray(group.file_of_line)[place]
+    lines["path"] = np.array([f["path"] for f in group.files], dtype=object)[file_of_line]
+    lines["dt"] = np.array([f["dt"] for f in group.files], dtype=object)[file_of_line]
+    lines["line_no"] = np.asarray(group.line_numbers)[place]
+    bad = lines["reasons"].notna()
+    lines["raw"] = pd.Series(None, index=lines.index, dtype="str")
+    lines.loc[bad, "raw"] = [jsonl.raw_text(group.lines[i]) for i in place[bad.to_numpy()]]
     return lines.reindex(columns=list(LINE_COLUMNS))
 
 
@@ -169,6 +166,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     root = events_url()
     files = pending_files(wh, ctx, root)
     counts = {"files": 0, "lines": 0, "rejected": 0}
+
     def write(group: Group, lines: pd.DataFrame) -> None:
         pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(group.files).assign(run_id=ctx.run_id))
         pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))

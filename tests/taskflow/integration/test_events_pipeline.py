@@ -83,6 +83,10 @@ def test_every_line_is_a_fact_a_duplicate_or_in_quarantine_with_its_reasons(task
         f"{second}:11": ["occurred_ts: occurred_at at or after interval end + 1 day"],
     }
     assert "event_type" in quarantine[f"{second}:5"][0]
+    payloads = dict(w.wh("SELECT source_key, payload FROM audit.quarantine WHERE source_table = %s", (SOURCE,)))
+    assert payloads[f"{second}:3"] == {"path": second, "line_no": 3, "line": "{not json"}
+    assert payloads[f"{second}:2"]["event"]["occurred_at"].startswith("2026-10-05T10:00:00")
+    assert w.one("SELECT count(*) FROM staging.taskflow_event_lines WHERE raw IS NOT NULL") == 8
     manifest = dict((r[0], r[1:]) for r in w.wh(
         "SELECT path, lines, loaded, duplicates, quarantined FROM audit.file_manifest"))
     assert manifest == {first: (6, 6, 0, 0), second: (11, 1, 1, 9)}
