@@ -39,6 +39,8 @@ class TaskflowWorld:
     source_uri: str
     warehouse_uri: str
     events_root: Path
+    source_url: str = ""     # the same databases as postgresql:// URIs (Airflow connections)
+    warehouse_url: str = ""
 
     def night(self, day: dt.date, **params) -> RunContext:
         """Run business day `day` in-process: [day 00:00, day+1 00:00) in ETL_BUSINESS_TZ."""
@@ -107,14 +109,14 @@ def taskflow_world_factory(admin_uri, tmp_path, monkeypatch):
     worlds = _Worlds(admin_uri)
 
     def make() -> TaskflowWorld:
-        source, _ = worlds.database("t_tf")
-        warehouse, _ = worlds.database("t_tfwh")
+        source, source_url = worlds.database("t_tf")
+        warehouse, warehouse_url = worlds.database("t_tfwh")
         with psycopg.connect(source, autocommit=True) as conn:
             conn.execute(sql_text("taskflow/source/create_taskflow_schema.sql"))
         root = tmp_path / f"events_{len(worlds.created)}"
         root.mkdir()
         monkeypatch.setenv(EVENTS_URL_ENV, root.as_uri())
-        return TaskflowWorld(source, warehouse, root)
+        return TaskflowWorld(source, warehouse, root, source_url, warehouse_url)
 
     try:
         yield make

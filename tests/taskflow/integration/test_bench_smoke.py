@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 
 from bench import run, stage, taskflow
-from devtools import embedded_pg
+from devtools import demo_taskflow, embedded_pg
 from include.taskflow.pipeline import PIPELINE
 
 TINY = "200,10,2000,14"  # users, projects, tasks, days of history
@@ -26,7 +26,8 @@ def names(admin_uri):
     with psycopg.connect(embedded_pg.base_uri(), autocommit=True) as conn:
         for db in (names.source, names.warehouse, names.dag_warehouse, names.meta):
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-    shutil.rmtree(names.events, ignore_errors=True)
+    for folder in (names.events, demo_taskflow.state_dir(names.events)):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_stages_of_a_pipeline_mixing_per_table_and_plain_steps_keep_the_declared_order():
