@@ -37,7 +37,7 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m devtools.demo_alerts
 
-bench: venv system-deps  ## ~250k customers, ~1M lines: stage timings and memory, crm_nightly on the real scheduler, side-by-side loaders, page latency (BENCH_ARGS='--scale 2')
+bench: venv system-deps  ## crm_nightly (~1M lines) then taskflow_nightly (1M tasks, ~4.3M events): stage timings and memory, the real scheduler, side-by-side loaders, page latency (BENCH_ARGS='--pipeline taskflow', '--scale 2', '--taskflow-scale 2')
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 airflow: venv pg-start  ## Airflow UI on http://localhost:8080 on the embedded setup (user admin, password printed)

@@ -10,7 +10,9 @@ and reads every task instance back. It reports, per run:
 - each task's duration as Airflow recorded it.
 
 `make bench` runs it after the stage-by-stage measurements and puts it in docs/benchmarks.md;
-alone, it writes bench/results_dag.json.
+alone, it writes bench/results_dag.json. `prepare`, `running` and `run_night` are the machinery
+(a migrated metadata database, every source pool, the components, a warm-up task) that
+bench.taskflow uses for taskflow_nightly.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from bench.world import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
 from devtools import airflow_processes, embedded_pg
-from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
+from devtools.local_env import SOURCE_POOLS
 from include.crm.pipeline import PIPELINE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,19 +75,21 @@ def _run_dag(client: httpx.Client, dag_id: str, logical_date: str | None, timeou
     return run_id, state, tis
 
 
-def run_night(client: httpx.Client, day: dt.date, label: str, source: str, warehouse: str) -> dict:
-    """Trigger business day `day` (logical date day+1 02:00 UTC) and wait for it."""
+def run_night(client: httpx.Client, day: dt.date, label: str, source: str, warehouse: str,
+              dag_id: str = PIPELINE.dag_id) -> dict:
+    """Trigger business day `day` of `dag_id` (logical date day+1 02:00 UTC) and wait for it."""
     settle(source, warehouse)
-    run_id, state, tis = _run_dag(client, PIPELINE.dag_id, f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
+    run_id, state, tis = _run_dag(client, dag_id, f"{day + dt.timedelta(days=1)}T02:00:00Z", 3600)
     ran = [t for t in tis if t["start_date"] and t["end_date"] and t["state"] == "success"]
     tasks = sorted(({"task": t["task_id"].split(".")[-1], "seconds": round(t["duration"], 2),
                      "start": t["start_date"], "end": t["end_date"], "try": t["try_number"]} for t in ran),
                    key=lambda t: t["start"])
-    first = min(_ts(t["start"]) for t in tasks)
-    last = max(_ts(t["end"]) for t in tasks)
+    first = min((_ts(t["start"]) for t in tasks), default=None)
+    last = max((_ts(t["end"]) for t in tasks), default=None)
     return {"scenario": label, "business_day": str(day), "state": state, "run_id": run_id,
-            "dag_seconds": round((last - first).total_seconds(), 2),
-            "task_seconds": round(sum(t["seconds"] for t in tasks), 2), "tasks": tasks}
+            "dag_seconds": round((last - first).total_seconds(), 2) if tasks else None,
+            "task_seconds": round(sum(t["seconds"] for t in tasks), 2), "tasks": tasks,
+            "failed_tasks": [t["task_id"] for t in tis if t["state"] in ("failed", "upstream_failed")]}
 
 
 def _dags_folder(folder: Path) -> Path:
@@ -104,6 +110,35 @@ def warm_up(client: httpx.Client) -> dict:
     return {"state": state, "noop_task_seconds": round(tis[0]["duration"] or 0, 2)}
 
 
+def prepare(home: Path, meta_db: str, warehouse_db: str, extra: dict[str, str]) -> dict[str, str]:
+    """The stack's environment on a fresh metadata database `meta_db`, migrated, with every
+    source pool the DAGs name (the scheduler never schedules a task whose pool is missing).
+    `extra` holds the pipeline's connections and settings (AIRFLOW_CONN_*, ETL_*)."""
+    embedded_pg.ensure_database(meta_db, recreate=True)
+    env = airflow_processes.stack_env(
+        home, metadata_uri=embedded_pg.base_uri(meta_db), warehouse_url=embedded_pg.base_uri(warehouse_db),
+        users={USER: ("admin", PASSWORD)},
+        extra={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False", "ETL_TASK_RETRIES": "0",
+               "AIRFLOW__CORE__DAGS_FOLDER": str(_dags_folder(home.parent / "dags")), **extra})
+    airflow_processes.migrate(env)
+    for pool, slots, description in SOURCE_POOLS:
+        subprocess.run([sys.executable, "-m", "airflow", "pools", "set", pool, str(slots), description],
+                       env=env, check=True, capture_output=True)
+    return env
+
+
+@contextmanager
+def running(env: dict[str, str], home: Path, dag_id: str) -> Iterator[tuple[httpx.Client, dict]]:
+    """The components up, the warm-up task run and `dag_id` unpaused: yields (an authenticated
+    REST client, the warm-up's record)."""
+    with airflow_processes.native_stack(env, home / "logs") as base:
+        client = httpx.Client(base_url=base, timeout=30)
+        client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
+        cold_start = warm_up(client)
+        _unpause(client, dag_id)
+        yield client, cold_start
+
+
 def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dict:
     """A fresh world of `customers`, the full load and `nights` incrementals through Airflow."""
     embedded_pg.start()
@@ -112,23 +147,11 @@ def measure(customers: int, db_prefix: str = "benchdag", nights: int = 2) -> dic
     source = embedded_pg.ensure_database(crm_db, recreate=True)
     world = init_world(source, customers, first)
     warehouse = embedded_pg.ensure_database(wh_db, recreate=True)
-    embedded_pg.ensure_database(meta_db, recreate=True)
 
     home = REPO / ".local" / "bench" / "airflow"
-    env = airflow_processes.stack_env(
-        home, metadata_uri=embedded_pg.base_uri(meta_db), warehouse_url=embedded_pg.base_uri(wh_db),
-        source_url=embedded_pg.base_uri(crm_db), users={USER: ("admin", PASSWORD)},
-        extra={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False", "ETL_TASK_RETRIES": "0",
-               "AIRFLOW__CORE__DAGS_FOLDER": str(_dags_folder(home.parent / "dags"))})
-    airflow_processes.migrate(env)
-    subprocess.run([sys.executable, "-m", "airflow", "pools", "set", SOURCE_POOL, str(SOURCE_POOL_SLOTS),
-                    "CRM source"], env=env, check=True, capture_output=True)
+    env = prepare(home, meta_db, wh_db, {"AIRFLOW_CONN_CRM_SOURCE": embedded_pg.base_uri(crm_db)})
     scenarios = []
-    with airflow_processes.native_stack(env, home / "logs") as base:
-        client = httpx.Client(base_url=base, timeout=30)
-        client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
-        cold_start = warm_up(client)
-        _unpause(client, PIPELINE.dag_id)
+    with running(env, home, PIPELINE.dag_id) as (client, cold_start):
         scenarios.append(run_night(client, first - dt.timedelta(days=1), "full load", source, warehouse))
         for n in range(nights):
             day = first + dt.timedelta(days=n)

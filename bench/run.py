@@ -1,13 +1,16 @@
-"""`make bench`: the nightly ETL at scale, stage by stage (wall time, rows/s, peak RSS).
+"""`make bench`: the nightly pipelines at scale, stage by stage (wall time, rows/s, peak RSS).
 
-Builds a seeded world (by default about 250k customers and 1M order lines; --scale 2 doubles
-it), then measures
-(a) the initial full load and (b) a nightly incremental after one generator tick. Each stage
-runs in its own process, like an Airflow task. Results go to bench/results.json and
-docs/benchmarks.md.
+crm_nightly first: builds a seeded world (by default about 250k customers and 1M order lines;
+--scale 2 doubles it), then measures (a) the initial full load and (b) a nightly incremental
+after one generator tick. Each stage runs in its own process, like an Airflow task. Results go
+to bench/results.json and docs/benchmarks.md. Then it times every query of the segments page
+(p50 / p95) and the largest CSV export on the resulting warehouse.
 
-Then it times every query of the segments page (p50 / p95) and the largest CSV export on the
-resulting warehouse.
+Then taskflow_nightly (bench/taskflow.py), measured the same way on the TaskFlow world (10k
+users, 500 projects, 1M tasks, ~4.3M event lines; --taskflow-scale 2 doubles it): results in
+bench/results_taskflow.json and the "taskflow_nightly" section of docs/benchmarks.md.
+`--pipeline crm` or `--pipeline taskflow` runs one of them; the other's section of the page is
+rebuilt from its last results file.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bench.world import CUSTOMERS_PER_SCALE, init_world, settle, tick_world
 from devtools import embedded_pg
 from include.crm.contracts import ORDER_ITEMS
 from include.crm.pipeline import PIPELINE
+from include.warehouse_kit.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 # One stage per step of PIPELINE, in run order, each in a process of its own: bootstrap, extract
@@ -39,17 +43,22 @@ STEPS = tuple(s.name for s in stage.stages(PIPELINE))
 ROWS_COUNTED = {"extract": "extracted", "validate": "validated", "load": "loaded"}
 
 
-def stage_rows(counts: dict, one: stage.Stage) -> int | None:
-    """The rows a stage processed: its tables' counts summed, or None for a stage of no table."""
+def stage_rows(counts: dict, one: stage.Stage, plain_rows: dict[str, tuple[str, str]] | None = None) -> int | None:
+    """The rows a stage processed: its tables' counts summed, or for a step of no table the
+    count `plain_rows` names for it ((key in table_counts, count)); None when there is none."""
     rows = [(counts.get(table.name) or {}).get(ROWS_COUNTED.get(step.name, ""))
             for step, table in one.calls if table is not None]
+    rows += [(counts.get(key) or {}).get(count) for step, table in one.calls if table is None
+             for key, count in [(plain_rows or {}).get(step.name, ("", ""))]]
     return sum(n for n in rows if n) if any(rows) else None
 
 
-def run_step(step: str, source: str, warehouse: str, spec: dict) -> dict:
+def run_step(step: str, source: str, warehouse: str, spec: dict, env: dict[str, str] | None = None) -> dict:
+    """One stage in a process of its own (`env` added to this one's); its time and peak RSS."""
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "bench.stage", step, source, warehouse, json.dumps(spec)],
-                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True)
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+                            stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -60,18 +69,23 @@ def run_step(step: str, source: str, warehouse: str, spec: dict) -> dict:
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
-def night(source: str, warehouse: str, day: dt.date, label: str) -> dict:
+def night(source: str, warehouse: str, day: dt.date, label: str, *, pipeline: Pipeline = PIPELINE,
+          interval: tuple[dt.datetime, dt.datetime] | None = None, env: dict[str, str] | None = None,
+          plain_rows: dict[str, tuple[str, str]] | None = None) -> dict:
+    """One night of `pipeline`, every stage in a process of its own, in run order. The interval
+    defaults to `day` 00:00-24:00 UTC; `env` goes to every stage's process."""
     settle(source, warehouse)
-    start = dt.datetime.combine(day, dt.time(0), dt.UTC)
-    spec = {"run_id": f"bench_{label}_{day}", "start": start.isoformat(),
-            "end": (start + dt.timedelta(days=1)).isoformat()}
-    plan = stage.stages(PIPELINE)
-    stages = [run_step(one.name, source, warehouse, spec) for one in plan]
+    start, end = interval or (dt.datetime.combine(day, dt.time(0), dt.UTC),
+                              dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC))
+    spec = {"run_id": f"bench_{label}_{day}", "start": start.isoformat(), "end": end.isoformat(),
+            "pipeline": pipeline.domain}
+    plan = stage.stages(pipeline)
+    stages = [run_step(one.name, source, warehouse, spec, env) for one in plan]
     with psycopg.connect(warehouse) as conn:
         counts = conn.execute("SELECT table_counts FROM audit.etl_run_log WHERE dag_id = %s AND run_id = %s",
-                              (PIPELINE.dag_id, spec["run_id"])).fetchone()[0]
+                              (pipeline.dag_id, spec["run_id"])).fetchone()[0]
     for record, one in zip(stages, plan, strict=True):
-        if n := stage_rows(counts, one):
+        if n := stage_rows(counts, one, plain_rows):
             record["rows"] = n
             record["rows_per_s"] = round(n / record["seconds"]) if record["seconds"] else None
     return {"scenario": label, "business_day": str(day), "total_seconds": round(sum(s["seconds"] for s in stages), 2),
@@ -131,6 +145,38 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def scenario_section(scenario: dict, level: str = "##") -> list[str]:
+    """A night's stage table: one row per stage process, as docs/benchmarks.md shows it."""
+    lines = [f"{level} {scenario['scenario']} (business day {scenario['business_day']})", "",
+             f"Total {scenario['total_seconds']} s of task time (each stage a process of its own, as an "
+             f"Airflow task), of which {scenario['work_seconds']} s is the stages' own work and the rest "
+             f"interpreter start-up and imports; largest peak RSS {scenario['max_peak_rss_mb']} MB.", "",
+             "| stage | seconds | work seconds | rows | rows/s | peak RSS (MB) |", "|---|---|---|---|---|---|"]
+    for s in scenario["stages"]:
+        lines.append(f"| {s['step']} | {s['seconds']} | {s['work_seconds']} | {s.get('rows', '')} "
+                     f"| {s.get('rows_per_s', '')} | {s['peak_rss_mb']} |")
+    return [*lines, ""]
+
+
+def airflow_task_table(runs: list[dict]) -> list[str]:
+    """Each task's duration per Airflow run, then the runs' task time and DAG time."""
+    lines = ["| task | " + " | ".join(f"{r['scenario']} (s)" for r in runs) + " |", "|---|" + "---|" * len(runs)]
+    names = [t["task"] for t in runs[0]["tasks"]]
+    for name in names:
+        cells = [next((str(t["seconds"]) for t in r["tasks"] if t["task"] == name), "") for r in runs]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, "| **task time** | " + " | ".join(f"**{r['task_seconds']}**" for r in runs) + " |",
+            "| **DAG time** | " + " | ".join(f"**{r['dag_seconds']}**" for r in runs) + " |"]
+
+
+def print_scenarios(scenarios: list[dict]) -> None:
+    """The per-stage table of each night, on stdout."""
+    for scenario in scenarios:
+        print(f"\n{scenario['scenario']}: {scenario['total_seconds']} s, peak RSS {scenario['max_peak_rss_mb']} MB")
+        for s in scenario["stages"]:
+            print(f"  {s['step']:<18}{s['seconds']:>8} s{s.get('rows', ''):>12}{s['peak_rss_mb']:>10} MB")
+
+
 def markdown(result: dict) -> str:
     lines = ["# Benchmarks", "",
              f"Measured {result['date']} on {result['machine']['cores']} cores, "
@@ -140,15 +186,7 @@ def markdown(result: dict) -> str:
     lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in targets(result)]
     lines.append("")
     for scenario in result["scenarios"]:
-        lines += [f"## {scenario['scenario']} (business day {scenario['business_day']})", "",
-                  f"Total {scenario['total_seconds']} s of task time (each stage a process of its own, as an "
-                  f"Airflow task), of which {scenario['work_seconds']} s is the stages' own work and the rest "
-                  f"interpreter start-up and imports; largest peak RSS {scenario['max_peak_rss_mb']} MB.", "",
-                  "| stage | seconds | work seconds | rows | rows/s | peak RSS (MB) |", "|---|---|---|---|---|---|"]
-        for s in scenario["stages"]:
-            lines.append(f"| {s['step']} | {s['seconds']} | {s['work_seconds']} | {s.get('rows', '')} "
-                         f"| {s.get('rows_per_s', '')} | {s['peak_rss_mb']} |")
-        lines.append("")
+        lines += scenario_section(scenario)
     if result.get("airflow"):
         runs = result["airflow"]["scenarios"]
         lines += ["## As Airflow runs it", "",
@@ -162,14 +200,7 @@ def markdown(result: dict) -> str:
                      "running deployment has: the first task after the api-server starts took "
                      f"{result['airflow']['cold_start']['noop_task_seconds']} s for nothing."
                      if result["airflow"].get("cold_start") else ""), "",
-                  "| task | " + " | ".join(f"{r['scenario']} (s)" for r in runs) + " |",
-                  "|---|" + "---|" * len(runs)]
-        names = [t["task"] for t in runs[0]["tasks"]]
-        for name in names:
-            cells = [next((str(t["seconds"]) for t in r["tasks"] if t["task"] == name), "") for r in runs]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["| **task time** | " + " | ".join(f"**{r['task_seconds']}**" for r in runs) + " |",
-                  "| **DAG time** | " + " | ".join(f"**{r['dag_seconds']}**" for r in runs) + " |", ""]
+                  *airflow_task_table(runs), ""]
     lines += ["## Segments page queries", "",
               "Each query the page runs, through the page's own functions on one warm connection "
               f"(p50 / p95 over {result['page_queries'][0]['runs']} runs, latest snapshot).", "",
@@ -206,26 +237,11 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="world size: 1 ~ 1M order lines, 2 ~ 2M")
-    parser.add_argument("--customers", type=int, default=None, help="world size in customers (overrides --scale)")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
-    parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
-    parser.add_argument("--db-prefix", default="bench", help="databases <prefix>_crm and <prefix>_warehouse")
-    parser.add_argument("--compare-rows", type=int, default=1_000_000,
-                        help="rows of the side-by-side loader/extractor comparison (0 skips it)")
-    parser.add_argument("--compare-rounds", type=int, default=3)
-    parser.add_argument("--memory-baseline", type=Path, default=None,
-                        help="results.json of a smaller run: report peak-RSS growth against it")
-    parser.add_argument("--nights", type=int, default=4, help="nightly incrementals crm_nightly runs in Airflow")
-    parser.add_argument("--no-airflow", dest="airflow", action="store_false",
-                        help="skip the run of crm_nightly on the real Airflow scheduler (bench.dag_run)")
-    parser.add_argument("--no-page-load", dest="page_load", action="store_false",
-                        help="skip the page load in headless Chromium (needs `make system-deps`)")
-    args = parser.parse_args(argv)
-    args.customers = args.customers or round(CUSTOMERS_PER_SCALE * args.scale)
-    embedded_pg.start()
+DOCS = REPO / "docs" / "benchmarks.md"
+
+
+def crm_bench(args: argparse.Namespace, command: str) -> dict:
+    """crm_nightly: the world, three nights stage by stage, the page, side by side, Airflow."""
     source = embedded_pg.ensure_database(f"{args.db_prefix}_crm", recreate=True)
     warehouse = embedded_pg.ensure_database(f"{args.db_prefix}_warehouse", recreate=True)
     first = dt.date(2026, 10, 1)
@@ -237,14 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     second = first + dt.timedelta(days=1)
     tick_world(source, second)
     steady = night(source, warehouse, second, "second nightly incremental")
-    with psycopg.connect(warehouse) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
     result = {
         "date": dt.date.today().isoformat(),
-        "command": "make bench" + (f" BENCH_ARGS='{' '.join(shown)}'" if (shown := sys.argv[1:] if argv is None
-                                                                            else argv) else ""),
-        "machine": {"cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-                    "postgres": f"PostgreSQL {version}", "python": platform.python_version()},
+        "command": command,
+        "machine": machine(warehouse),
         "world": ", ".join(f"{k} {v:,}" for k, v in world.items()) + f"; tick: {tick['new_orders']} new orders, "
                  f"{tick['status_changes']} status changes",
         "scenarios": [full, incremental, steady],
@@ -260,18 +272,88 @@ def main(argv: list[str] | None = None) -> int:
         result["airflow"] = dag_run.measure(args.customers, f"{args.db_prefix}_dag", nights=args.nights)
     if args.memory_baseline and args.memory_baseline.exists():
         result["memory_growth"] = memory_growth(json.loads(args.memory_baseline.read_text()), result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-    args.docs.write_text(markdown(result))
-    for scenario in result["scenarios"]:
-        print(f"\n{scenario['scenario']}: {scenario['total_seconds']} s, peak RSS {scenario['max_peak_rss_mb']} MB")
-        for s in scenario["stages"]:
-            print(f"  {s['step']:<18}{s['seconds']:>8} s{s.get('rows', ''):>12}{s['peak_rss_mb']:>10} MB")
+    return result
+
+
+def machine(warehouse: str) -> dict:
+    with psycopg.connect(warehouse) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    return {"cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "postgres": f"PostgreSQL {version}", "python": platform.python_version()}
+
+
+def print_crm(result: dict) -> None:
+    print_scenarios(result["scenarios"])
     for q in result["page_queries"]:
         print(f"  {q['query']:<45}p50 {q['p50_ms']:>7} ms   p95 {q['p95_ms']:>7} ms")
     print(f"  export {result['export']}")
     print(f"  page load {result['page_load']}")
-    print(f"\nwrote {args.out} and {args.docs}")
+
+
+def write_docs(args: argparse.Namespace, crm: dict | None) -> bool:
+    """docs/benchmarks.md (or --docs): the CRM's part, then the section "taskflow_nightly".
+    A pipeline this call did not run is rebuilt from its last results file, on the default page
+    only (a --docs page of another run, such as benchmarks_2m.md, holds what that run measured).
+    Returns whether a page was written."""
+    from bench import taskflow
+
+    default = args.docs.resolve() == DOCS.resolve()
+    if crm is None and default and args.out.exists():
+        crm = json.loads(args.out.read_text())
+    parts = [markdown(crm)] if crm else []
+    if args.pipeline != "crm" or default:
+        parts += [section] if (section := taskflow.docs_section(args)) else []
+    if parts:
+        args.docs.write_text("\n".join(parts))
+    return bool(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import taskflow
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pipeline", choices=("both", "crm", "taskflow"), default="both",
+                        help="the pipelines to measure (default both, crm_nightly first)")
+    parser.add_argument("--scale", type=float, default=1.0, help="CRM world size: 1 ~ 1M order lines, 2 ~ 2M")
+    parser.add_argument("--customers", type=int, default=None, help="world size in customers (overrides --scale)")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument("--db-prefix", default="bench", help="databases <prefix>_crm and <prefix>_warehouse "
+                        "(TaskFlow: <prefix>_taskflow...)")
+    parser.add_argument("--compare-rows", type=int, default=1_000_000,
+                        help="rows of the side-by-side loader/extractor comparison (0 skips it)")
+    parser.add_argument("--compare-rounds", type=int, default=3)
+    parser.add_argument("--memory-baseline", type=Path, default=None,
+                        help="results.json of a smaller run: report peak-RSS growth against it")
+    parser.add_argument("--nights", type=int, default=4, help="nightly incrementals crm_nightly runs in Airflow")
+    parser.add_argument("--no-airflow", dest="airflow", action="store_false",
+                        help="skip the runs on the real Airflow scheduler (bench.dag_run)")
+    parser.add_argument("--no-page-load", dest="page_load", action="store_false",
+                        help="skip the page load in headless Chromium (needs `make system-deps`)")
+    taskflow.add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.customers = args.customers or round(CUSTOMERS_PER_SCALE * args.scale)
+    shown = sys.argv[1:] if argv is None else argv
+    command = "make bench" + (f" BENCH_ARGS='{' '.join(shown)}'" if shown else "")
+    embedded_pg.start()
+    crm = tf = None
+    if args.pipeline in ("both", "crm"):
+        crm = crm_bench(args, command)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(crm, indent=2, default=str))
+    if args.pipeline in ("both", "taskflow"):
+        tf, tf_written = taskflow.bench(args, command)
+    wrote = write_docs(args, crm)
+    if crm:
+        print("\ncrm_nightly")
+        print_crm(crm)
+        print(f"\nwrote {args.out}")
+    if tf:
+        print("\ntaskflow_nightly")
+        taskflow.print_result(tf)
+        print(f"\nwrote {', '.join(str(p) for p in tf_written)}")
+    if wrote:
+        print(f"wrote {args.docs}")
     return 0
 
 

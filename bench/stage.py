@@ -1,17 +1,21 @@
-"""Run one stage of crm_nightly in this process. The benchmark starts one process per stage, as
+"""Run one stage of a pipeline in this process. The benchmark starts one process per stage, as
 Airflow starts one per task, so that each stage's peak RSS is its own.
 
     python -m bench.stage STAGE SOURCE_URI WAREHOUSE_URI '{"run_id": ..., "start": ..., "end": ...}'
 
-The stages derive from the pipeline's declaration (`include/crm/pipeline.py`, `PIPELINE`): one
-per step in run order, then finish. A per-table step runs every table in one process, except
-the steps in ONE_PROCESS_PER_TABLE (the loads), which get one process per table, named by the
-table's task id (`load_orders`). Any task id of the pipeline (`extract_orders`) also runs alone.
+The spec's optional "pipeline" names the pipeline by its domain (PIPELINES: "crm", the default,
+or "taskflow"); its other keys are the pipeline's Params ("full_refresh", "lookback_days", ...).
+The stages derive from the pipeline's declaration (`PIPELINE` in include/<domain>/pipeline.py):
+one per step in run order, then finish. A step of no table (taskflow's `extract_events`) is a
+stage of its own. A per-table step runs every table in one process, except the steps in
+ONE_PROCESS_PER_TABLE (the loads), which get one process per table, named by the table's task
+id (`load_orders`). Any task id of the pipeline (`extract_orders`) also runs alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import sys
 import time
@@ -20,8 +24,11 @@ from dataclasses import dataclass
 from include.crm.pipeline import PIPELINE
 from include.warehouse_kit import pg_io
 from include.warehouse_kit.pipeline import Pipeline, Step
-from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.run_context import WATERMARK_PARAMS, RunContext, check_params
 from include.warehouse_kit.tables import SourceTable
+
+# The pipelines the benchmark runs, by domain: the module that declares each one's PIPELINE.
+PIPELINES = {"crm": "include.crm.pipeline", "taskflow": "include.taskflow.pipeline"}
 
 # Per-table steps whose tables each run in a process of their own, so that each load's peak RSS
 # is its own; the other per-table steps (extract, validate) cover every table in one process.
@@ -71,7 +78,8 @@ def lookup(name: str, pipeline: Pipeline = PIPELINE) -> Stage:
         for table in pipeline.tables if step.per_table else ():
             known.setdefault(step.task_id(table), Stage(step.task_id(table), ((step, table),)))
     for alias, names in ALIASES.items():
-        known.setdefault(alias, Stage(alias, tuple(call for n in names for call in known[n].calls)))
+        if all(n in known for n in names):
+            known.setdefault(alias, Stage(alias, tuple(call for n in names for call in known[n].calls)))
     if name not in known:
         raise SystemExit(f"unknown stage {name!r}; stages: {', '.join(known)}")
     return known[name]
@@ -94,19 +102,31 @@ def run_stage(stage: Stage, source_uri: str, warehouse_uri: str, ctx: RunContext
                 src.close()
 
 
+def pipeline_of(domain: str) -> Pipeline:
+    """The PIPELINE of a domain of PIPELINES."""
+    if domain not in PIPELINES:
+        raise SystemExit(f"unknown pipeline {domain!r}; pipelines: {', '.join(PIPELINES)}")
+    return importlib.import_module(PIPELINES[domain]).PIPELINE
+
+
 def context(spec: dict, pipeline: Pipeline = PIPELINE) -> RunContext:
-    """The run context of a stage's JSON spec: run_id, start, end (ISO), optional Params."""
+    """The run context of a stage's JSON spec: run_id, start, end (ISO), optional Params (checked
+    against the pipeline's, as a DAG run's are; the watermark ones are fields of the context)."""
+    names = {p.name for p in pipeline.params}
+    params = check_params({k: v for k, v in spec.items() if k in names}, pipeline.params, pipeline.dag_id)
+    own = {p.name: params.pop(p.name) for p in WATERMARK_PARAMS if p.name in params}
     return RunContext(run_id=spec["run_id"], dag_id=pipeline.dag_id,
                       interval_start=dt.datetime.fromisoformat(spec["start"]),
-                      interval_end=dt.datetime.fromisoformat(spec["end"]),
-                      **{k: spec[k] for k in ("full_refresh", "lookback_hours") if k in spec})
+                      interval_end=dt.datetime.fromisoformat(spec["end"]), params=params, **own)
 
 
 def main(argv: list[str]) -> int:
     name, source_uri, warehouse_uri, raw = argv[1:5]
-    stage, ctx = lookup(name), context(json.loads(raw))
+    spec = json.loads(raw)
+    pipeline = pipeline_of(spec.get("pipeline", "crm"))
+    stage, ctx = lookup(name, pipeline), context(spec, pipeline)
     started = time.perf_counter()  # the stage's own work, without interpreter start-up and imports
-    run_stage(stage, source_uri, warehouse_uri, ctx)
+    run_stage(stage, source_uri, warehouse_uri, ctx, pipeline)
     print(json.dumps({"work_seconds": round(time.perf_counter() - started, 3)}), flush=True)
     return 0
 

@@ -12,7 +12,7 @@ from devtools import embedded_pg
 
 def test_bench_runs_both_scenarios_stage_by_stage(admin_uri, tmp_path):
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
-    assert run.main(["--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--no-airflow", "--db-prefix", "bench_smoke",
+    assert run.main(["--pipeline", "crm", "--customers", "300", "--out", str(out), "--docs", str(docs), "--no-page-load", "--no-airflow", "--db-prefix", "bench_smoke",
                      "--compare-rows", "2000", "--compare-rounds", "1"]) == 0
     result = json.loads(out.read_text())
     assert [s["scenario"] for s in result["scenarios"]] == ["full load", "nightly incremental", "second nightly incremental"]
