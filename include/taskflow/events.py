@@ -35,7 +35,7 @@ from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql
 
 log = logging.getLogger(__name__)
-STAGE_ROWS = 200_000  # parsed lines validated and staged together: memory stays flat
+STAGE_ROWS = 100_000  # parsed lines validated and staged together: memory stays flat
 LINE_COLUMNS = ("path", "line_no", "dt", "event_id", "event_type", "task_id", "actor_id", "occurred_at",
                 "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw")
 
@@ -149,14 +149,20 @@ def staged_lines(group: Group, ctx: RunContext):
 
 
 def repeated_ids(ids: list) -> list[str]:
-    """The event_ids found on more than one valid line of the run (pyarrow's hash count)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """The event_ids (one pandas Series per group) found on more than one valid line of the
+    run. They are counted as 64-bit hashes (a few bytes each, whatever the run's size); the ids
+    behind a repeated hash are then checked exactly."""
+    import numpy as np
+    import pandas as pd
 
-    if not ids:
+    hashes = [pd.util.hash_pandas_object(chunk, index=False).to_numpy() for chunk in ids]
+    if not hashes:
         return []
-    counts = pc.value_counts(pa.chunked_array([pa.array(chunk, pa.string()) for chunk in ids]))
-    return counts.field("values").filter(pc.greater(counts.field("counts"), 1)).to_pylist()
+    values, counts = np.unique(np.concatenate(hashes), return_counts=True)
+    repeated_hashes = values[counts > 1]
+    candidates = pd.concat([chunk[np.isin(h, repeated_hashes)] for chunk, h in zip(ids, hashes, strict=True)])
+    found = candidates.value_counts()
+    return found.index[found > 1].tolist()
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
@@ -184,7 +190,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             counts["files"] += len(group.files)
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
-            ids.append(lines["event_id"][lines["reasons"].isna()])
+            ids.append(lines["event_id"][lines["reasons"].isna()].reset_index(drop=True))
         if pending is not None:
             pending.result()
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
