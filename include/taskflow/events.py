@@ -243,12 +243,14 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         if wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]:
             # A first load: the indexes are built once, after the rows (create_fact_indexes.sql).
             run_sql(wh, "taskflow/events/drop_fact_indexes.sql")
-            run_sql(wh, "taskflow/events/insert_first_events.sql", keys)
+            run_sql(wh, "taskflow/events/insert_events.sql", keys,
+                    minutes=query("taskflow/events/minutes_over_batch.sql"), minutes_join=sql.SQL(""))
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
         else:
             run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
             recomputed = run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
-            run_sql(wh, "taskflow/events/insert_events.sql", keys)
+            run_sql(wh, "taskflow/events/insert_events.sql", keys, minutes=query("taskflow/events/minutes_from_tmp.sql"),
+                    minutes_join=query("taskflow/events/join_tmp_minutes.sql"))
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
         if unbalanced:

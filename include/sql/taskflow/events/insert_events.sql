@@ -1,7 +1,7 @@
 -- The new events: their event_id is taken, and they become facts with their keys (task_key and
 -- project_key from dim_task, inferred members included; actor_user_key the dim_user version
--- valid at occurred_at) and their minutes in the previous status. The natural keys stay
--- beside the surrogate ones.
+-- valid at occurred_at) and their minutes in the previous status ({minutes}: computed over the
+-- batch on a first load, from tmp_minutes after). The natural keys stay beside the surrogate ones.
 INSERT INTO core.task_event_ids (event_id, content_hash, occurred_at)
 SELECT event_id, content_hash, occurred_at FROM tmp_event_lines WHERE verdict = 'new';
 
@@ -12,12 +12,12 @@ INSERT INTO core.fact_task_events
 SELECT l.event_id, l.event_type, t.task_key, t.project_key, u.user_key, l.date_key, l.occurred_at,
        CASE WHEN l.event_type = 'status_changed' THEN l.from_status END,
        CASE WHEN l.event_type = 'status_changed' THEN l.to_status END,
-       m.computed, 1, l.actor_id, l.task_id,
+       {minutes}, 1, l.actor_id, l.task_id,
        CASE WHEN l.event_type = 'assigned' THEN l.assignee_id END,
        CASE WHEN l.event_type = 'due_date_changed' THEN l.due_date END,
        l.path, l.line_no, %(run_id)s
 FROM tmp_event_lines l
 JOIN core.dim_task t ON t.task_id = l.task_id
 LEFT JOIN core.dim_user u ON u.user_id = l.actor_id AND u.valid_from <= l.occurred_at AND l.occurred_at < u.valid_to
-LEFT JOIN tmp_minutes m ON m.is_new AND m.event_id = l.event_id
+{minutes_join}
 WHERE l.verdict = 'new'
