@@ -110,6 +110,31 @@ def test_rerun_leaves_identical_marts(world):
     assert after == before
 
 
+def test_a_backfill_keeps_its_snapshot_though_a_late_customer_joined_that_nights_population(world):
+    # The customer was created on the first night but reaches the source (updated_at) on the
+    # second: today's population of the first night has it, the first night's snapshot cannot.
+    demo_crm.tick(world.source_uri, day=NIGHTS[0], seed=7)
+    world.night(NIGHTS[0])
+    demo_crm.tick(world.source_uri, day=NIGHTS[1], seed=7)
+    world.add_customer(990_001, at(NIGHTS[0], 9))
+    world.src("UPDATE crm.customers SET updated_at = %s WHERE customer_id = 990001", (at(NIGHTS[1], 9),))
+    world.night(NIGHTS[1])
+    before = world.wh("SELECT md5(string_agg(to_jsonb(s)::text, '|' ORDER BY s.customer_id)) "
+                      "FROM marts.customer_segments s WHERE as_of_date = %s", (NIGHTS[0],))
+    ctx = world.night(NIGHTS[0])  # the backfill passes its checks and keeps the snapshot
+    assert world.wh("SELECT md5(string_agg(to_jsonb(s)::text, '|' ORDER BY s.customer_id)) "
+                    "FROM marts.customer_segments s WHERE as_of_date = %s", (NIGHTS[0],)) == before
+    logged = dict(world.wh("SELECT observed, status FROM audit.data_quality_log WHERE run_id = %s "
+                           "AND \"check\" = 'marts.customer_segments.exclusive_exhaustive'", (ctx.run_id,)))
+    assert logged == {"skipped: snapshot kept as history, a later night exists": "pass"}
+    # the latest night, rebuilt, holds the late customer and is checked in full
+    ctx = world.night(NIGHTS[1])
+    assert world.wh("SELECT count(*) FROM marts.customer_segments WHERE as_of_date = %s AND customer_id = 990001",
+                    (NIGHTS[1],)) == [(1,)]
+    assert world.wh("SELECT observed, status FROM audit.data_quality_log WHERE run_id = %s "
+                    "AND \"check\" = 'marts.customer_segments.exclusive_exhaustive'", (ctx.run_id,)) == [("0", "pass")]
+
+
 def test_a_backfill_that_fills_a_gap_moves_the_next_snapshots_movement(world):
     for day in NIGHTS:
         demo_crm.tick(world.source_uri, day=day, seed=7)
@@ -311,9 +336,9 @@ def test_a_failed_mart_check_keeps_the_previous_marts_published(world, monkeypat
     before = {m: world.wh(query.format(m))[0][0] for m in marts}
     real = crm_marts.mart_check_results
 
-    def one_fails(wh, params):
-        return [(c, "fail", "1", "0") if c.endswith("unique_customer") else (c, st, o, e)
-                for c, st, o, e in real(wh, params)]
+    def one_fails(wh, params, **kwargs):
+        return [check._replace(status="fail", observed="1") if check.check.endswith("unique_customer") else check
+                for check in real(wh, params, **kwargs)]
 
     monkeypatch.setattr(crm_marts, "mart_check_results", one_fails)
     with pytest.raises(crm_marts.MartCheckError, match="unique_customer: observed 1, expected 0"):
