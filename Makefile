@@ -16,7 +16,9 @@ UV_COMPILE := --python-version 3.11 --python-platform x86_64-manylinux_2_28
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
+	# --compile-bytecode: the .pyc files are written once here, so that imports stay fast where
+	# PYTHONDONTWRITEBYTECODE is set (airflow.sdk took 9 s to import without them, 3 s with)
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed  ## create .venv and install both pinned locks (runtime + dev)
