@@ -22,6 +22,7 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -32,12 +33,15 @@ from include.warehouse_kit import object_store, pg_io, quality, run_log
 from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.settings import settings
-from include.warehouse_kit.sql_files import query, run_sql
+from include.warehouse_kit.sql_files import query, run_sql, statements
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 STAGE_ROWS = 100_000  # parsed lines validated and staged together: memory stays flat
 LINE_COLUMNS = ("path", "line_no", "dt", "event_id", "event_type", "task_id", "actor_id", "occurred_at",
-                "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw")
+                "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw", "line_key", "date_key")
 
 
 class EventFileError(FinalError):
@@ -112,9 +116,11 @@ def read_groups(root: str, files: list[object_store.StoredFile]) -> Iterator[Gro
         yield group
 
 
-def staged_lines(group: Group, ctx: RunContext):
+def staged_lines(group: Group, ctx: RunContext, first_key: int = 1):
     """Every line of the group as a staging row: the parsed fields of a line that passes the
-    rules; the reasons and the text of one that does not (pyarrow refused it, or a rule did)."""
+    rules; the reasons and the text of one that does not (pyarrow refused it, or a rule did).
+    line_key numbers the group's lines from `first_key` in (file, line) order; a valid line
+    carries its business-timezone date_key."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -145,7 +151,15 @@ def staged_lines(group: Group, ctx: RunContext):
     bad = lines["reasons"].notna()
     lines["raw"] = pd.Series(None, index=lines.index, dtype="str")
     lines.loc[bad, "raw"] = [jsonl.raw_text(group.lines[i]) for i in place[bad.to_numpy()]]
+    lines["line_key"] = place + first_key
+    lines["date_key"] = date_keys(lines["occurred_at"])
     return lines.reindex(columns=list(LINE_COLUMNS))
+
+
+def date_keys(instants: pd.Series) -> pd.Series:
+    """YYYYMMDD of each instant's date in the business timezone (NA stays NA)."""
+    local = instants.dt.tz_convert(settings().business_tz)
+    return (local.dt.year * 10000 + local.dt.month * 100 + local.dt.day).astype("Int32")
 
 
 def repeated_ids(ids: list) -> list[str]:
@@ -165,6 +179,29 @@ def repeated_ids(ids: list) -> list[str]:
     return found.index[found > 1].tolist()
 
 
+def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
+    """What the valid lines of a group name, as (kind, id, lines): the tasks, the actors, the
+    UTC months (YYYYMM) and the business-timezone dates (YYYYMMDD) of occurred_at."""
+    import pandas as pd
+
+    valid = lines[lines["reasons"].isna()]
+    at = valid["occurred_at"]
+    ids = {"task": valid["task_id"], "actor": valid["actor_id"].dropna(),
+           "month": at.dt.year * 100 + at.dt.month, "day": valid["date_key"]}
+    return pd.concat([pd.DataFrame({"kind": kind, "id": values.astype("int64").to_numpy()})
+                      for kind, values in ids.items()], ignore_index=True).value_counts().rename("lines").reset_index()
+
+
+def run_keys(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The groups' line_keys added up over the run."""
+    import pandas as pd
+
+    if not parts:
+        return pd.DataFrame({"kind": pd.Series([], dtype="str"), "id": pd.Series([], dtype="int64"),
+                             "lines": pd.Series([], dtype="int64")})
+    return pd.concat(parts, ignore_index=True).groupby(["kind", "id"], as_index=False)["lines"].sum()
+
+
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     """Stage every line of the files not yet processed (idempotent: a retry stages them again)."""
     import pandas as pd
@@ -181,9 +218,10 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
-        pending, ids = None, []
+        pending, ids, keys, staged = None, [], [], 0
         for group in read_groups(root, files):
-            lines = staged_lines(group, ctx)
+            lines = staged_lines(group, ctx, first_key=staged + 1)
+            staged += len(group.lines)
             if pending is not None:
                 pending.result()
             pending = writer.submit(write, group, lines)
@@ -191,10 +229,12 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
             ids.append(lines["event_id"][lines["reasons"].isna()].reset_index(drop=True))
+            keys.append(line_keys(lines))
         if pending is not None:
             pending.result()
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
                           pd.DataFrame({"event_id": repeated_ids(ids)}).assign(run_id=ctx.run_id))
+        pg_io.write_frame(wh, "staging.taskflow_event_keys", run_keys(keys).assign(run_id=ctx.run_id))
         kit_load.analyze(wh, "staging.taskflow_event_lines")  # the load plans its joins on it
         run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
                                                      "extracted": counts["lines"], "rejected": counts["rejected"]})
@@ -215,8 +255,8 @@ def validate_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     return {"validated": rows, "rejected": rejected}
 
 
-def _create_partitions(wh: psycopg.Connection) -> None:
-    for (month,) in wh.execute(query("taskflow/events/select_new_months.sql")).fetchall():
+def _create_partitions(wh: psycopg.Connection, keys: dict) -> None:
+    for (month,) in wh.execute(query("taskflow/events/select_new_months.sql"), keys).fetchall():
         following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         wh.execute(query("taskflow/events/create_month_partition.sql",
                          partition=sql.Identifier("core", f"fact_task_events_{month:%Y%m}"),
@@ -225,38 +265,48 @@ def _create_partitions(wh: psycopg.Connection) -> None:
 
 
 def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
-    """The staged lines of files no run has processed -> quarantine, duplicates, or the fact."""
-    keys = _keys(ctx)
+    """The staged lines of files no run has processed -> quarantine, duplicates, or the fact.
+
+    Only the lines that do not load (bad, duplicate, conflicting: tmp_event_exceptions) are
+    written aside; the new ones are read from staging as they are (new_lines.sql): their status
+    changes once for the minutes in the previous status, then all of them into the registry of
+    event ids and into the fact. What they name (tasks, actors, months, dates) was counted while
+    staging (staging.taskflow_event_keys). Every line of the files must be accounted for: the
+    new ones, exactly as many as the registry and the fact received, and the exceptions."""
+    keys = _keys(ctx) | {"business_tz": settings().business_tz.key}
+    new_lines = query("taskflow/events/new_lines.sql")
     with wh.transaction():
         run_sql(wh, "kit/load/begin_load.sql", {"lock": f"{EVENTS.qualified_name}.load"})
         run_sql(wh, "taskflow/events/create_tmp_files.sql", keys)
-        run_sql(wh, "taskflow/events/create_tmp_lines.sql", keys | {"business_tz": settings().business_tz.key})
+        if wh.execute(query("taskflow/events/count_processed_files.sql"), keys).fetchone()[0]:
+            wh.execute(query("taskflow/events/delete_processed_lines.sql"), keys)
+        run_sql(wh, "taskflow/events/create_tmp_ranks.sql", keys)
+        wh.execute(query("taskflow/events/create_tmp_known.sql"), keys)
+        run_sql(wh, "taskflow/events/create_tmp_exceptions.sql", keys)
         conflicts = wh.execute(query("taskflow/events/count_conflicts.sql")).fetchone()[0]
         wh.execute(query("taskflow/events/quarantine_lines.sql"), keys)
-        inferred_tasks = wh.execute(query("taskflow/events/insert_inferred_tasks.sql")).rowcount
-        inferred_users = wh.execute(query("taskflow/events/insert_inferred_users.sql")).rowcount
-        wh.execute(query("taskflow/events/create_tmp_span.sql"))
-        _create_partitions(wh)
-        wh.execute(query("taskflow/events/create_tmp_span_dates.sql"))
+        inferred_tasks = wh.execute(query("taskflow/events/insert_inferred_tasks.sql"), keys).rowcount
+        inferred_users = wh.execute(query("taskflow/events/insert_inferred_users.sql"), keys).rowcount
+        _create_partitions(wh, keys)
+        wh.execute(query("taskflow/events/create_tmp_span_dates.sql"), keys)
         wh.execute(query("kit/load/ensure_dates.sql", table="tmp_event_days"))
-        recomputed = 0
-        if wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]:
-            # A first load: the indexes are built once, after the rows (create_fact_indexes.sql).
+        first_load = wh.execute(query("taskflow/events/select_fact_is_empty.sql")).fetchone()[0]
+        if first_load:
+            # An empty fact: its indexes are built once, after the rows (create_fact_indexes.sql).
             run_sql(wh, "taskflow/events/drop_fact_indexes.sql")
-            run_sql(wh, "taskflow/events/insert_events.sql", keys,
-                    minutes=query("taskflow/events/minutes_over_batch.sql"), minutes_join=sql.SQL(""))
+        run_sql(wh, "taskflow/events/create_tmp_minutes.sql", keys, new_lines=new_lines)
+        recomputed = 0 if first_load else run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
+        registered, inserted = (wh.execute(sql.SQL(statement).format(new_lines=new_lines), keys).rowcount
+                                for statement in statements("taskflow/events/insert_events.sql"))
+        if first_load:
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
-        else:
-            run_sql(wh, "taskflow/events/create_tmp_minutes.sql")
-            recomputed = run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
-            run_sql(wh, "taskflow/events/insert_events.sql", keys, minutes=query("taskflow/events/minutes_from_tmp.sql"),
-                    minutes_join=query("taskflow/events/join_tmp_minutes.sql"))
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
-        unbalanced = wh.execute(query("taskflow/events/select_unbalanced_files.sql"), keys).fetchall()
-        if unbalanced:
-            raise RuntimeError(f"event lines not accounted for: {unbalanced[:5]}")
         files, lines, loaded, duplicates, quarantined = wh.execute(
             query("taskflow/events/select_run_counts.sql"), keys).fetchone()
+        new = wh.execute(query("taskflow/events/count_new_lines.sql")).fetchone()[0]
+        if not registered == inserted == new:
+            raise RuntimeError(f"event lines not accounted for: {new} lines are new, but {registered} were "
+                               f"registered and {inserted} became facts")
         counts = {"files": files, "lines": lines, "loaded": loaded, "duplicates": duplicates,
                   "quarantined": quarantined, "conflicting": conflicts, "inferred_tasks": inferred_tasks,
                   "inferred_users": inferred_users, "minutes_recomputed": recomputed}

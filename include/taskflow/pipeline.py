@@ -29,7 +29,7 @@ PARAMS = (*WATERMARK_PARAMS,
 
 
 STAGING = (*(t.staging for t in TABLES), "staging.taskflow_event_lines", "staging.taskflow_event_files",
-           "staging.taskflow_event_repeats")
+           "staging.taskflow_event_repeats", "staging.taskflow_event_keys")
 
 
 def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:

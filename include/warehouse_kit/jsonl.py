@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 _ROW = re.compile(r" in row (\d+)$")
-CHUNK_LINES = 5000  # lines parsed as one block: a bad line costs at most a re-read of its chunk
+CHUNK_LINES = 1000  # lines parsed as one block: a bad line costs at most a re-read of its chunk
 
 _ARROW = {"string": pa.string(), "int64": pa.int64()}
 _KIND = {"string": "a string", "int64": "an integer"}

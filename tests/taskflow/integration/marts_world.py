@@ -108,12 +108,12 @@ class MartsWorld:
         self.partition_for(occurred_at)
         self.sql(
             "INSERT INTO core.fact_task_events (event_id, event_type, task_key, project_key, actor_user_key, "
-            "date_key, occurred_at, from_status, to_status, actor_id, task_id, source_path, source_line, run_id) "
+            "date_key, occurred_at, from_status, to_status, actor_id, task_id, source_path, source_line) "
             "SELECT %(event_id)s, %(event_type)s, t.task_key, t.project_key, "
             "(SELECT user_key FROM core.dim_user u WHERE u.user_id = %(actor_id)s "
             " AND %(occurred_at)s >= u.valid_from AND %(occurred_at)s < u.valid_to), "
             "to_char(%(occurred_at)s::timestamptz AT TIME ZONE %(tz)s, 'YYYYMMDD')::int, %(occurred_at)s, "
-            "%(from_status)s, %(to_status)s, %(actor_id)s, %(task_id)s, 'dt=test/events.jsonl', 1, 'test' "
+            "%(from_status)s, %(to_status)s, %(actor_id)s, %(task_id)s, 'dt=test/events.jsonl', 1 "
             "FROM core.dim_task t WHERE t.task_id = %(task_id)s",
             {"event_id": event_id, "event_type": event_type, "occurred_at": occurred_at, "task_id": task_id,
              "from_status": from_status, "to_status": to_status, "actor_id": actor_id,

@@ -349,7 +349,7 @@ def test_a_failed_check_rolls_the_build_back_logs_it_and_raises(world):
     before = world.digest()
     # a fact whose task is not in dim_task: the facts count it, the mart (joined on the task) cannot
     world.sql("INSERT INTO core.fact_task_events (event_id, event_type, task_key, date_key, occurred_at, task_id, "
-              "source_path, source_line, run_id) VALUES ('orphan', 'task_created', 999, 20261005, %s, 999, 'x', 1, 'x')",
+              "source_path, source_line) VALUES ('orphan', 'task_created', 999, 20261005, %s, 999, 'x', 1)",
               (utc(2026, 10, 5),))
     with pytest.raises(marts.MartCheckError, match="marts.agg_daily_metrics.totals_match_facts"):
         world.night(D + dt.timedelta(days=1), run_id="failing")

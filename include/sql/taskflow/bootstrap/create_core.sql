@@ -49,14 +49,17 @@ CREATE TABLE IF NOT EXISTS core.dim_task (
 CREATE INDEX IF NOT EXISTS dim_task_project_idx ON core.dim_task (project_key);
 
 -- Every distinct event_id loaded, with the fingerprint of its content: the first event seen
--- with an id wins; a later identical one is a duplicate, a different one is quarantined.
+-- with an id wins; a later identical one is a duplicate, a different one is quarantined. Its
+-- unique key (bootstrap/create_fact_indexes.sql) is the fact's: a partitioned table cannot hold
+-- a key without its partition column, and the load writes both in one transaction.
 CREATE TABLE IF NOT EXISTS core.task_event_ids (
-    event_id      text        NOT NULL,  -- the key: bootstrap/create_fact_indexes.sql
-    content_hash  bigint      NOT NULL,  -- hash_record_extended of the contract fields
-    occurred_at   timestamptz NOT NULL
+    event_id      text        NOT NULL,
+    content_hash  bigint      NOT NULL   -- hash_record_extended of the contract fields
 );
+-- (a warehouse bootstrapped before the registry lost its unused occurred_at)
+ALTER TABLE core.task_event_ids DROP COLUMN IF EXISTS occurred_at;
 
--- One row per distinct event_id. actor_user_key is the dim_user version valid at occurred_at;
+-- One row per distinct event_id (held by core.task_event_ids). actor_user_key is the dim_user version valid at occurred_at;
 -- date_key is occurred_at's date in the business timezone. minutes_in_previous_status (status
 -- changes only): minutes since the task's previous task_created or status_changed event in
 -- (occurred_at, event_id) order, recomputed when a late event lands between two.
@@ -77,7 +80,8 @@ CREATE TABLE IF NOT EXISTS core.fact_task_events (
     assignee_id                 bigint,
     due_date                    date,
     source_path                 text          NOT NULL,  -- where the winning line was read
-    source_line                 integer       NOT NULL,
-    run_id                      text          NOT NULL
+    source_line                 integer       NOT NULL   -- (the manifest names the run that read the file)
 ) PARTITION BY RANGE (occurred_at);
+-- (a warehouse bootstrapped before: the run of each row is the manifest's, per file)
+ALTER TABLE core.fact_task_events DROP COLUMN IF EXISTS run_id;
 -- Its key and indexes: taskflow/bootstrap/create_fact_indexes.sql.

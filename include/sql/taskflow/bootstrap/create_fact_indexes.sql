@@ -1,10 +1,12 @@
--- The keys of core.task_event_ids and core.fact_task_events, and the fact's indexes. Bootstrap
--- creates them; a first load into an empty fact drops them (drop_fact_indexes.sql), inserts,
--- and builds them again with this file: one sorted build per index instead of millions of
--- single inserts. event_id is unique in the registry, (event_id, occurred_at) in the fact.
+-- The key of core.task_event_ids (event_id: one row per event in the fact too) and the fact's
+-- indexes. Bootstrap creates them; a first load into an empty fact drops them
+-- (drop_fact_indexes.sql), inserts, and builds them again with this file: one sorted build per
+-- index instead of millions of single inserts.
 CREATE UNIQUE INDEX IF NOT EXISTS task_event_ids_event_id_uq ON core.task_event_ids (event_id);
-CREATE UNIQUE INDEX IF NOT EXISTS fact_task_events_pkey ON core.fact_task_events (event_id, occurred_at);
 -- a task's events in time order (minutes in status, the task's project once it arrives)
 CREATE INDEX IF NOT EXISTS fact_task_events_task_idx ON core.fact_task_events (task_key, occurred_at);
 -- an actor's events from a time on (a new dim_user version)
 CREATE INDEX IF NOT EXISTS fact_task_events_actor_idx ON core.fact_task_events (actor_id, occurred_at);
+-- (a warehouse bootstrapped before: the fact's (event_id, occurred_at) index was the registry's
+-- key over again)
+DROP INDEX IF EXISTS core.fact_task_events_pkey

@@ -33,9 +33,15 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (
     path text NOT NULL, line_no integer NOT NULL, dt date NOT NULL,  -- path relative to the root: dt=YYYY-MM-DD/<file>; line 1-based
     event_id text, event_type text, task_id bigint, actor_id bigint, occurred_at timestamptz,
     from_status text, to_status text, assignee_id bigint, due_date date,
-    reasons text[], raw text  -- a bad line's reasons and its text (the quarantine payload)
+    reasons text[], raw text,  -- a bad line's reasons and its text (the quarantine payload)
+    line_key bigint,  -- the line's place in the run, 1.. in (dt, path, line) order
+    date_key integer  -- occurred_at's business-timezone date (YYYYMMDD), on a valid line
 );
-CREATE INDEX IF NOT EXISTS taskflow_event_lines_run_idx ON staging.taskflow_event_lines (run_id);
+ALTER TABLE staging.taskflow_event_lines ADD COLUMN IF NOT EXISTS line_key bigint;
+ALTER TABLE staging.taskflow_event_lines ADD COLUMN IF NOT EXISTS date_key integer;
+-- A run's lines are read in full, by a sequential scan: no index on run_id to keep up while
+-- millions of lines are copied in.
+DROP INDEX IF EXISTS staging.taskflow_event_lines_run_idx;
 -- the few bad lines of a run, which quarantine reads back with their reasons and text
 CREATE INDEX IF NOT EXISTS taskflow_event_lines_bad_idx ON staging.taskflow_event_lines (run_id, path, line_no)
     WHERE reasons IS NOT NULL;
@@ -54,3 +60,15 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_repeats (
     event_id  text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS taskflow_event_repeats_run_idx ON staging.taskflow_event_repeats (run_id);
+
+-- What the valid staged lines of a run name, counted while staging: the tasks and the actors
+-- (kind task, actor: the load infers the members the dimensions lack), the UTC months (kind
+-- month, id YYYYMM: a partition of the fact each) and the business-timezone dates (kind day,
+-- id YYYYMMDD: dim_date covers them). `lines` is how many valid lines name the id.
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_keys (
+    run_id text NOT NULL,
+    kind   text NOT NULL,
+    id     bigint NOT NULL,
+    lines  bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS taskflow_event_keys_run_idx ON staging.taskflow_event_keys (run_id, kind);

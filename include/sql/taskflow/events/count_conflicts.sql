@@ -1,1 +1,1 @@
-SELECT count(*) FILTER (WHERE verdict = 'conflict') FROM tmp_event_lines
+SELECT count(*) FILTER (WHERE verdict = 'conflict') FROM tmp_event_exceptions

@@ -5,4 +5,5 @@ SELECT f.path, f.dt, f.size, f.checksum, f.lines
 FROM staging.taskflow_event_files f
 WHERE f.run_id = %(run_id)s
   AND NOT EXISTS (SELECT 1 FROM audit.file_manifest m
-                  WHERE m.dag_id = %(dag_id)s AND m.source = %(source)s AND m.path = f.path)
+                  WHERE m.dag_id = %(dag_id)s AND m.source = %(source)s AND m.path = f.path);
+ANALYZE tmp_event_files

@@ -1,4 +1,5 @@
 -- A retry stages its files again from scratch.
 DELETE FROM staging.taskflow_event_lines WHERE run_id = %(run_id)s;
 DELETE FROM staging.taskflow_event_files WHERE run_id = %(run_id)s;
-DELETE FROM staging.taskflow_event_repeats WHERE run_id = %(run_id)s
+DELETE FROM staging.taskflow_event_repeats WHERE run_id = %(run_id)s;
+DELETE FROM staging.taskflow_event_keys WHERE run_id = %(run_id)s

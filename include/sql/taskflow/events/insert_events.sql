@@ -1,23 +1,28 @@
--- The new events: their event_id is taken, and they become facts with their keys (task_key and
--- project_key from dim_task, inferred members included; actor_user_key the dim_user version
--- valid at occurred_at) and their minutes in the previous status ({minutes}: computed over the
--- batch on a first load, from tmp_minutes after). The natural keys stay beside the surrogate ones.
-INSERT INTO core.task_event_ids (event_id, content_hash, occurred_at)
-SELECT event_id, content_hash, occurred_at FROM tmp_event_lines WHERE verdict = 'new';
+-- The new events ({new_lines}: new_lines.sql): their event_id is taken, with a hash of their
+-- content, and they become facts with their keys (task_key and project_key from dim_task,
+-- inferred members included; actor_user_key the dim_user version valid at occurred_at), their
+-- business-timezone date (computed while staging) and their minutes in the previous status
+-- (tmp_minutes). The natural
+-- keys stay beside the surrogate ones.
+INSERT INTO core.task_event_ids (event_id, content_hash)
+SELECT l.event_id,
+       hash_record_extended(ROW(l.event_type, l.task_id, l.actor_id, l.occurred_at, l.from_status,
+                                l.to_status, l.assignee_id, l.due_date), 0)
+FROM {new_lines} l;
 
 INSERT INTO core.fact_task_events
     (event_id, event_type, task_key, project_key, actor_user_key, date_key, occurred_at, from_status,
      to_status, minutes_in_previous_status, task_count, actor_id, task_id, assignee_id, due_date,
-     source_path, source_line, run_id)
-SELECT l.event_id, l.event_type, t.task_key, t.project_key, u.user_key, l.date_key, l.occurred_at,
+     source_path, source_line)
+SELECT l.event_id, l.event_type, t.task_key, t.project_key, u.user_key,
+       l.date_key, l.occurred_at,
        CASE WHEN l.event_type = 'status_changed' THEN l.from_status END,
        CASE WHEN l.event_type = 'status_changed' THEN l.to_status END,
-       {minutes}, 1, l.actor_id, l.task_id,
+       m.computed, 1, l.actor_id, l.task_id,
        CASE WHEN l.event_type = 'assigned' THEN l.assignee_id END,
        CASE WHEN l.event_type = 'due_date_changed' THEN l.due_date END,
-       l.path, l.line_no, %(run_id)s
-FROM tmp_event_lines l
+       l.path, l.line_no
+FROM {new_lines} l
 JOIN core.dim_task t ON t.task_id = l.task_id
 LEFT JOIN core.dim_user u ON u.user_id = l.actor_id AND u.valid_from <= l.occurred_at AND l.occurred_at < u.valid_to
-{minutes_join}
-WHERE l.verdict = 'new'
+LEFT JOIN tmp_minutes m ON m.is_new AND m.line_key = l.line_key

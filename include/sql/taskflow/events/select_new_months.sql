@@ -1,5 +1,6 @@
--- The months (UTC) the new events span: each needs its partition of fact_task_events.
-SELECT generate_series(date_trunc('month', first_at AT TIME ZONE 'UTC'),
-                       date_trunc('month', last_at AT TIME ZONE 'UTC'), interval '1 month')::date
-FROM tmp_event_span
-WHERE first_at IS NOT NULL
+-- The UTC months of the run's valid lines (counted while staging): each needs its partition of
+-- fact_task_events. A month only a duplicate or a conflicting line falls in gets an empty one.
+SELECT make_date((k.id / 100)::integer, (k.id %% 100)::integer, 1)
+FROM staging.taskflow_event_keys k
+WHERE k.run_id = %(run_id)s AND k.kind = 'month'
+ORDER BY 1
