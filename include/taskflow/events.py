@@ -30,6 +30,7 @@ from psycopg import sql
 from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
 from include.warehouse_kit import load as kit_load
 from include.warehouse_kit import object_store, pg_io, quality, run_log
+from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.settings import settings
@@ -212,10 +213,11 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
 
     def write(group: Group, lines: pd.DataFrame) -> None:
         pg_io.write_frame(wh, "staging.taskflow_event_files", pd.DataFrame(group.files).assign(run_id=ctx.run_id))
-        pg_io.write_frame(wh, "staging.taskflow_event_lines", lines.assign(run_id=ctx.run_id))
+        pg_io.write_frame(wh, partition, lines.assign(run_id=ctx.run_id))
 
     with wh.transaction(), ThreadPoolExecutor(max_workers=1) as writer:
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
+        partition = kit_staging.create_run_partition(wh, "staging.taskflow_event_lines", ctx.run_id)
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
         pending, ids, keys, staged = None, [], [], 0
@@ -235,7 +237,9 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
                           pd.DataFrame({"event_id": repeated_ids(ids)}).assign(run_id=ctx.run_id))
         pg_io.write_frame(wh, "staging.taskflow_event_keys", run_keys(keys).assign(run_id=ctx.run_id))
-        kit_load.analyze(wh, "staging.taskflow_event_lines")  # the load plans its joins on it
+        # the load plans its joins on the run's lines and on what they name
+        kit_load.analyze(wh, partition)
+        kit_load.analyze(wh, "staging.taskflow_event_keys")
         run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
                                                      "extracted": counts["lines"], "rejected": counts["rejected"]})
     log.info("staged %s lines of %s event files from %s", counts["lines"], counts["files"], root)

@@ -1,8 +1,14 @@
 """Staging cleanup when a run finishes: staging keeps this run's batch for inspection, and the
 batches of the pipeline's runs still going (a backfill may run beside the nightly run);
-everything else the pipeline staged is dropped."""
+everything else the pipeline staged is dropped.
+
+A staging table may be partitioned by run_id, one partition per run's batch (`run_partition`):
+a run's statements then read its batch alone, not the batches kept beside it, and finish drops
+a finished batch as a whole partition instead of deleting its rows."""
 
 from __future__ import annotations
+
+import hashlib
 
 import psycopg
 from psycopg import sql
@@ -13,11 +19,41 @@ from include.warehouse_kit.sql_files import query
 SHARED = "staging.rejects"  # the one staging table every pipeline writes (it has a dag_id)
 
 
+def run_partition(table: str, run_id: str) -> tuple[str, str]:
+    """The partition of `table` (schema.name, partitioned by run_id) that holds a run's batch,
+    as (schema, name): the table's name and a digest of the run id (run ids hold characters
+    that names should not)."""
+    schema, name = table.split(".")
+    return schema, f"{name}_r{hashlib.md5(run_id.encode()).hexdigest()[:16]}"
+
+
+def create_run_partition(wh: psycopg.Connection, table: str, run_id: str) -> str:
+    """The run's partition of `table`, created if missing; returns its schema.name."""
+    partition = run_partition(table, run_id)
+    wh.execute(query("kit/audit/create_run_partition.sql", partition=sql.Identifier(*partition), table=table,
+                     run_id=sql.Literal(run_id)))
+    return ".".join(partition)
+
+
 def drop_finished_batches(wh: psycopg.Connection, ctx: RunContext, staging_tables: tuple[str, ...]) -> None:
     """`staging_tables`: the pipeline's own staging tables (each with a run_id column)."""
     for table in staging_tables:
-        _drop_finished(wh, ctx, table, foreign=sql.SQL("false"))
+        if wh.execute(query("kit/audit/select_is_partitioned.sql"), {"table": table}).fetchone()[0]:
+            _drop_finished_partitions(wh, ctx, table)
+        else:
+            _drop_finished(wh, ctx, table, foreign=sql.SQL("false"))
     _drop_finished(wh, ctx, SHARED, foreign=query("kit/audit/other_pipelines_rows.sql"))
+
+
+def _drop_finished_partitions(wh: psycopg.Connection, ctx: RunContext, table: str) -> None:
+    """Every partition but the kept runs' goes, each in a transaction of its own (a DROP holds
+    the parent's lock only while it runs)."""
+    kept = {run_partition(table, run_id) for (run_id,) in
+            wh.execute(query("kit/audit/select_kept_runs.sql"), ctx.keys()).fetchall()}
+    for schema, name in wh.execute(query("kit/audit/select_run_partitions.sql"), {"table": table}).fetchall():
+        if (schema, name) not in kept:
+            with wh.transaction():
+                wh.execute(query("kit/audit/drop_run_partition.sql", partition=sql.Identifier(schema, name)))
 
 
 def _drop_finished(wh: psycopg.Connection, ctx: RunContext, table: str, foreign: sql.Composable) -> None:

@@ -27,7 +27,19 @@ CREATE INDEX IF NOT EXISTS taskflow_tasks_run_row_idx ON staging.taskflow_tasks 
 -- Every line of every event file a run read and no run has processed yet: the parsed fields
 -- of a valid line, or the reasons of a bad one (reasons IS NULL: the line passed the rules).
 -- Unlogged and without a key: a run stages its files again on a retry, and the load reads a
--- run's lines whole (a hash join on path).
+-- run's lines whole (a hash join on path). Partitioned by run: each run's lines are a table of
+-- their own (include/warehouse_kit/staging.py's run_partition, created by extract_events), so
+-- that a night's statements scan its own lines, not the full load kept beside them, and finish
+-- drops a finished batch as a whole table.
+-- (a warehouse bootstrapped before: the table was not partitioned; its batches are staged
+-- again by a retry, as any run's are)
+DO $$
+BEGIN
+    IF to_regclass('staging.taskflow_event_lines') IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('staging.taskflow_event_lines')) THEN
+        DROP TABLE staging.taskflow_event_lines;
+    END IF;
+END $$;
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (
     run_id text NOT NULL,
     path text NOT NULL, line_no integer NOT NULL, dt date NOT NULL,  -- path relative to the root: dt=YYYY-MM-DD/<file>; line 1-based
@@ -36,12 +48,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (
     reasons text[], raw text,  -- a bad line's reasons and its text (the quarantine payload)
     line_key bigint,  -- the line's place in the run, 1.. in (dt, path, line) order
     date_key integer  -- occurred_at's business-timezone date (YYYYMMDD), on a valid line
-);
-ALTER TABLE staging.taskflow_event_lines ADD COLUMN IF NOT EXISTS line_key bigint;
-ALTER TABLE staging.taskflow_event_lines ADD COLUMN IF NOT EXISTS date_key integer;
--- A run's lines are read in full, by a sequential scan: no index on run_id to keep up while
--- millions of lines are copied in.
-DROP INDEX IF EXISTS staging.taskflow_event_lines_run_idx;
+) PARTITION BY LIST (run_id);
 -- the few bad lines of a run, which quarantine reads back with their reasons and text
 CREATE INDEX IF NOT EXISTS taskflow_event_lines_bad_idx ON staging.taskflow_event_lines (run_id, path, line_no)
     WHERE reasons IS NOT NULL;
