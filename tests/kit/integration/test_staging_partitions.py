@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+from psycopg import sql
 
 from include.warehouse_kit import bootstrap as kit_bootstrap
 from include.warehouse_kit import pg_io, run_log, staging
@@ -27,10 +28,14 @@ def _warehouse(world_factory) -> psycopg.Connection:
     return wh
 
 
+def _table(name: str) -> sql.Identifier:
+    return sql.Identifier(*name.split("."))
+
+
 def _stage(wh: psycopg.Connection, ctx: RunContext, *numbers: int) -> str:
     partition = staging.create_run_partition(wh, TABLE, ctx.run_id)
     for n in numbers:
-        wh.execute(f"INSERT INTO {partition} VALUES (%s, %s)", (ctx.run_id, n))
+        wh.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(_table(partition)), (ctx.run_id, n))
         wh.execute("INSERT INTO staging.widget_rows VALUES (%s, %s)", (ctx.run_id, n))
     return partition
 
@@ -45,12 +50,13 @@ def test_a_runs_lines_land_in_its_own_partition_and_a_retry_reuses_it(world_fact
     first = _stage(wh, ctx, 1, 2)
     again = staging.create_run_partition(wh, TABLE, ctx.run_id)
     assert first == again == ".".join(staging.run_partition(TABLE, ctx.run_id))
-    assert wh.execute(f"SELECT run_id, n FROM {first} ORDER BY n").fetchall() == [(ctx.run_id, 1), (ctx.run_id, 2)]
+    assert wh.execute(sql.SQL("SELECT run_id, n FROM {} ORDER BY n").format(_table(first))).fetchall() == [
+        (ctx.run_id, 1), (ctx.run_id, 2)]
     # an odd run id (a manual run's, with quotes and colons) is a literal, not SQL
     odd = RunContext(run_id="manual__2026-10-01T02:00:00+00:00 'x'", dag_id=DAG,
                      interval_start=ctx.interval_start, interval_end=ctx.interval_end)
     _stage(wh, odd, 3)
-    assert wh.execute(f"SELECT count(*) FROM {TABLE} WHERE run_id = %s", (odd.run_id,)).fetchone()[0] == 1
+    assert wh.execute("SELECT count(*) FROM staging.widget_lines WHERE run_id = %s", (odd.run_id,)).fetchone()[0] == 1
     assert len(_partitions(wh)) == 2
 
 
@@ -71,6 +77,6 @@ def test_finish_drops_finished_runs_partitions_and_keeps_its_own_and_running_one
 
     kept = {staging.run_partition(TABLE, c.run_id)[1] for c in (running, this)}
     assert _partitions(wh) == kept
-    assert wh.execute(f"SELECT n FROM {TABLE} ORDER BY n").fetchall() == [(4,), (5,), (6,)]
+    assert wh.execute("SELECT n FROM staging.widget_lines ORDER BY n").fetchall() == [(4,), (5,), (6,)]
     # an unpartitioned table beside it loses the same batch, row by row
     assert wh.execute("SELECT n FROM staging.widget_rows ORDER BY n").fetchall() == [(4,), (5,), (6,)]

@@ -31,13 +31,22 @@ CREATE INDEX IF NOT EXISTS taskflow_tasks_run_row_idx ON staging.taskflow_tasks 
 -- their own (include/warehouse_kit/staging.py's run_partition, created by extract_events), so
 -- that a night's statements scan its own lines, not the full load kept beside them, and finish
 -- drops a finished batch as a whole table.
--- (a warehouse bootstrapped before: the table was not partitioned; its batches are staged
--- again by a retry, as any run's are)
+-- (a warehouse bootstrapped before: the table was not partitioned. It goes, with what the
+-- runs staged beside it; a file not yet in the manifest is listed and read again by the next run.)
 DO $$
 BEGIN
     IF to_regclass('staging.taskflow_event_lines') IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('staging.taskflow_event_lines')) THEN
         DROP TABLE staging.taskflow_event_lines;
+        IF to_regclass('staging.taskflow_event_files') IS NOT NULL THEN
+            TRUNCATE staging.taskflow_event_files;
+        END IF;
+        IF to_regclass('staging.taskflow_event_repeats') IS NOT NULL THEN
+            TRUNCATE staging.taskflow_event_repeats;
+        END IF;
+        IF to_regclass('staging.taskflow_event_keys') IS NOT NULL THEN
+            TRUNCATE staging.taskflow_event_keys;
+        END IF;
     END IF;
 END $$;
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_lines (

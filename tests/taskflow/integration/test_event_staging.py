@@ -1,0 +1,57 @@
+"""The staged event lines: a partition of staging.taskflow_event_lines per run, so that a night
+reads its own lines only; finish keeps the run's batch and drops the finished ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from include.warehouse_kit import staging
+from tests.taskflow.integration.conftest import event, utc
+from tests.taskflow.integration.test_events_pipeline import _base, _fact_ids, _guarantee
+
+D1, D2 = dt.date(2026, 10, 5), dt.date(2026, 10, 6)
+LINES = "staging.taskflow_event_lines"
+
+
+def _partitions(world) -> dict[str, int]:
+    """{partition name: its rows}."""
+    names = [r[0] for r in world.wh(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'staging.taskflow_event_lines'::regclass")]
+    return {name: world.one(f'SELECT count(*) FROM staging."{name}"') for name in names}
+
+
+def test_each_night_stages_its_lines_in_a_partition_of_its_own_and_finish_drops_the_previous_one(taskflow_world):
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8)), "not json"])
+    first = w.night(D1)
+    assert _partitions(w) == {staging.run_partition(LINES, first.run_id)[1]: 2}   # kept after its run
+    w.write_file(D2, "b", [event("e2", "task_created", 101, utc(D2, 8))])
+    second = w.night(D2)
+    assert _partitions(w) == {staging.run_partition(LINES, second.run_id)[1]: 1}
+    assert _fact_ids(w) == ["e1", "e2"]
+    assert _guarantee(w) == (3, 2, 0, 1)
+
+
+def test_a_warehouse_staged_before_the_partitions_reads_the_files_of_its_unfinished_run_again(taskflow_world):
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8))])
+    w.night(D1)
+    # the previous release's staging: one table for every run, and a run that staged a file and
+    # stopped before its load
+    w.wh("DROP TABLE staging.taskflow_event_lines")
+    w.wh("CREATE UNLOGGED TABLE staging.taskflow_event_lines (run_id text NOT NULL, path text NOT NULL, "
+         "line_no integer NOT NULL, dt date NOT NULL, event_id text)")
+    late = w.write_file(D1, "late", [event("e2", "task_created", 101, utc(D1, 9))])
+    w.wh("INSERT INTO staging.taskflow_event_lines VALUES ('stopped', %s, 1, %s, 'e2')", (late, D1))
+    w.wh("INSERT INTO staging.taskflow_event_files VALUES ('stopped', %s, %s, 1, 'x', 1)", (late, D1))
+    w.wh("DELETE FROM audit.ddl_version")   # the new release's DDL is applied by the next run
+
+    w.night(D2)
+
+    assert w.one("SELECT count(*) FROM pg_partitioned_table WHERE partrelid = %s::regclass", (LINES,)) == 1
+    assert w.one("SELECT count(*) FROM staging.taskflow_event_files WHERE run_id = 'stopped'") == 0
+    assert _fact_ids(w) == ["e1", "e2"]   # the stopped run's file, read again by the next night
+    assert _guarantee(w) == (2, 2, 0, 0)
