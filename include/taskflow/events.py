@@ -217,7 +217,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
 
     with wh.transaction(), ThreadPoolExecutor(max_workers=1) as writer:
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
-        partition = kit_staging.create_run_partition(wh, "staging.taskflow_event_lines", ctx.run_id)
+        partition = kit_staging.empty_run_partition(wh, "staging.taskflow_event_lines", ctx.run_id)
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
         pending, ids, keys, staged = None, [], [], 0

@@ -27,11 +27,13 @@ def run_partition(table: str, run_id: str) -> tuple[str, str]:
     return schema, f"{name}_r{hashlib.md5(run_id.encode()).hexdigest()[:16]}"
 
 
-def create_run_partition(wh: psycopg.Connection, table: str, run_id: str) -> str:
-    """The run's partition of `table`, created if missing; returns its schema.name."""
+def empty_run_partition(wh: psycopg.Connection, table: str, run_id: str) -> str:
+    """The run's partition of `table`, created if missing and emptied (a retry stages its batch
+    again from scratch: TRUNCATE, not a DELETE of every row); returns its schema.name."""
     partition = run_partition(table, run_id)
     wh.execute(query("kit/audit/create_run_partition.sql", partition=sql.Identifier(*partition), table=table,
                      run_id=sql.Literal(run_id)))
+    wh.execute(query("kit/audit/truncate_staging.sql", table=sql.Identifier(*partition)))
     return ".".join(partition)
 
 

@@ -33,7 +33,7 @@ def _table(name: str) -> sql.Identifier:
 
 
 def _stage(wh: psycopg.Connection, ctx: RunContext, *numbers: int) -> str:
-    partition = staging.create_run_partition(wh, TABLE, ctx.run_id)
+    partition = staging.empty_run_partition(wh, TABLE, ctx.run_id)
     for n in numbers:
         wh.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(_table(partition)), (ctx.run_id, n))
         wh.execute("INSERT INTO staging.widget_rows VALUES (%s, %s)", (ctx.run_id, n))
@@ -44,14 +44,16 @@ def _partitions(wh: psycopg.Connection) -> set[str]:
     return {name for _, name in wh.execute(query("kit/audit/select_run_partitions.sql"), {"table": TABLE})}
 
 
-def test_a_runs_lines_land_in_its_own_partition_and_a_retry_reuses_it(world_factory):
+def test_a_runs_lines_land_in_its_own_partition_and_a_retry_starts_it_empty(world_factory):
     wh = _warehouse(world_factory)
     ctx = scheduled(dt.date(2026, 10, 1), DAG)
     first = _stage(wh, ctx, 1, 2)
-    again = staging.create_run_partition(wh, TABLE, ctx.run_id)
-    assert first == again == ".".join(staging.run_partition(TABLE, ctx.run_id))
     assert wh.execute(sql.SQL("SELECT run_id, n FROM {} ORDER BY n").format(_table(first))).fetchall() == [
         (ctx.run_id, 1), (ctx.run_id, 2)]
+    again = _stage(wh, ctx, 3)   # a retry of the run
+    assert first == again == ".".join(staging.run_partition(TABLE, ctx.run_id))
+    assert wh.execute(sql.SQL("SELECT run_id, n FROM {} ORDER BY n").format(_table(first))).fetchall() == [
+        (ctx.run_id, 3)]
     # an odd run id (a manual run's, with quotes and colons) is a literal, not SQL
     odd = RunContext(run_id="manual__2026-10-01T02:00:00+00:00 'x'", dag_id=DAG,
                      interval_start=ctx.interval_start, interval_end=ctx.interval_end)
