@@ -17,8 +17,9 @@ object storage (`ETL_TASKFLOW_EVENTS_URL`: `file:///...` or `s3://<conn_id>@buck
 **Interval.** As `crm_nightly`: business day D is `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`,
 run at D+1 02:00. `airflow dags test taskflow_nightly 2026-10-06T02:00:00+00:00` processes 2026-10-05.
 
-**Params** (manual runs): `full_refresh`, `lookback_hours` (database tables), `lookback_days`
-(event partitions listed again, default 7).
+**Params** (manual runs): `full_refresh` (every source row before the interval end, and
+agg_daily_metrics counted from every fact again), `lookback_hours` (database tables),
+`lookback_days` (event partitions listed again, default 7).
 """
 
 from __future__ import annotations

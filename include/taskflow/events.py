@@ -218,6 +218,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     with wh.transaction(), ThreadPoolExecutor(max_workers=1) as writer:
         run_sql(wh, "taskflow/events/delete_staged.sql", ctx.keys())
         partition = kit_staging.empty_run_partition(wh, "staging.taskflow_event_lines", ctx.run_id)
+        keys_partition = kit_staging.empty_run_partition(wh, "staging.taskflow_event_keys", ctx.run_id)
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
         pending, ids, keys, staged = None, [], [], 0
@@ -236,10 +237,10 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             pending.result()
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
                           pd.DataFrame({"event_id": repeated_ids(ids)}).assign(run_id=ctx.run_id))
-        pg_io.write_frame(wh, "staging.taskflow_event_keys", run_keys(keys).assign(run_id=ctx.run_id))
+        pg_io.write_frame(wh, keys_partition, run_keys(keys).assign(run_id=ctx.run_id))
         # the load plans its joins on the run's lines and on what they name
         kit_load.analyze(wh, partition)
-        kit_load.analyze(wh, "staging.taskflow_event_keys")
+        kit_load.analyze(wh, keys_partition)
         run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
                                                      "extracted": counts["lines"], "rejected": counts["rejected"]})
     log.info("staged %s lines of %s event files from %s", counts["lines"], counts["files"], root)
@@ -304,13 +305,17 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
                                 for statement in statements("taskflow/events/insert_events.sql"))
         if first_load:
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
+            run_sql(wh, "taskflow/marts/agg_forget_state.sql")
+            queued = 0
+        else:  # agg_daily_metrics counts the new facts next (include/taskflow/marts.py)
+            queued = wh.execute(query("taskflow/marts/agg_queue_events.sql", new_lines=new_lines), keys).rowcount
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         files, lines, loaded, duplicates, quarantined = wh.execute(
             query("taskflow/events/select_run_counts.sql"), keys).fetchone()
         new = wh.execute(query("taskflow/events/count_new_lines.sql")).fetchone()[0]
-        if not registered == inserted == new:
+        if not registered == inserted == new or not (first_load or queued == new):
             raise RuntimeError(f"event lines not accounted for: {new} lines are new, but {registered} were "
-                               f"registered and {inserted} became facts")
+                               f"registered, {inserted} became facts and {queued} were queued for the marts")
         counts = {"files": files, "lines": lines, "loaded": loaded, "duplicates": duplicates,
                   "quarantined": quarantined, "conflicting": conflicts, "inferred_tasks": inferred_tasks,
                   "inferred_users": inferred_users, "minutes_recomputed": recomputed}

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from include.warehouse_kit import pg_io, quality, run_log
+from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import SchemaDriftError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query
@@ -77,7 +78,7 @@ def extract(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunContext, ta
     params = {"run_id": ctx.run_id, "interval_end": ctx.interval_end, "lower_bound": lower}
     staging = {"staging": table.staging}
     with wh.transaction():
-        wh.execute(query("kit/extract/delete_staged.sql", **staging), {"run_id": ctx.run_id})
+        kit_staging.empty_batch(wh, table.staging, ctx.run_id)
         rows = pg_io.stream_copy(src, select, params, wh, table.staging, ("run_id", *table.columns))
         # rows changed inside the interval (the lookback re-reads some of the previous night)
         changed = wh.execute(query("kit/extract/count_changed.sql", **staging),

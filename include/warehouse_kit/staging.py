@@ -27,20 +27,36 @@ def run_partition(table: str, run_id: str) -> tuple[str, str]:
     return schema, f"{name}_r{hashlib.md5(run_id.encode()).hexdigest()[:16]}"
 
 
+def _layout(wh: psycopg.Connection, table: str) -> tuple[bool, bool]:
+    """(partitioned by run_id, unlogged) of a staging table."""
+    return tuple(wh.execute(query("kit/audit/select_staging_layout.sql"), {"table": table}).fetchone())
+
+
 def empty_run_partition(wh: psycopg.Connection, table: str, run_id: str) -> str:
     """The run's partition of `table`, created if missing and emptied (a retry stages its batch
     again from scratch: TRUNCATE, not a DELETE of every row); returns its schema.name."""
     partition = run_partition(table, run_id)
+    unlogged = _layout(wh, table)[1]
     wh.execute(query("kit/audit/create_run_partition.sql", partition=sql.Identifier(*partition), table=table,
-                     run_id=sql.Literal(run_id)))
+                     run_id=sql.Literal(run_id), persistence=sql.SQL("UNLOGGED" if unlogged else "")))
     wh.execute(query("kit/audit/truncate_staging.sql", table=sql.Identifier(*partition)))
     return ".".join(partition)
+
+
+def empty_batch(wh: psycopg.Connection, table: str, run_id: str) -> str:
+    """Make room for a run's batch in `table`, emptied of what an earlier try staged: its own
+    partition if the table is partitioned by run_id, else the table with the run's rows deleted.
+    Returns where the batch goes (schema.name)."""
+    if _layout(wh, table)[0]:
+        return empty_run_partition(wh, table, run_id)
+    wh.execute(query("kit/extract/delete_staged.sql", staging=table), {"run_id": run_id})
+    return table
 
 
 def drop_finished_batches(wh: psycopg.Connection, ctx: RunContext, staging_tables: tuple[str, ...]) -> None:
     """`staging_tables`: the pipeline's own staging tables (each with a run_id column)."""
     for table in staging_tables:
-        if wh.execute(query("kit/audit/select_is_partitioned.sql"), {"table": table}).fetchone()[0]:
+        if _layout(wh, table)[0]:
             _drop_finished_partitions(wh, ctx, table)
         else:
             _drop_finished(wh, ctx, table, foreign=sql.SQL("false"))

@@ -24,6 +24,7 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         counts["inferred_projects"] = wh.execute(query("taskflow/load/insert_inferred_projects.sql")).rowcount
         wh.execute(query("taskflow/load/create_tmp_filled_tasks.sql"))
+        counts["queued_for_marts"] = wh.execute(query("taskflow/marts/agg_queue_tasks.sql")).rowcount
         counts["written"] = wh.execute(query("taskflow/load/merge_dim_task.sql")).rowcount
         counts["events_rekeyed"] = wh.execute(query("taskflow/load/update_event_projects.sql")).rowcount
     return counts

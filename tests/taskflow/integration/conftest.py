@@ -101,6 +101,14 @@ class TaskflowWorld:
     def one(self, query: str, params=None):
         return self.wh(query, params)[0][0]
 
+    def frame(self, query: str, params=None):
+        """A warehouse query as a DataFrame of plain Python values (reference_marts reads these)."""
+        import pandas as pd
+
+        with psycopg.connect(self.warehouse_uri, autocommit=True) as conn:
+            cur = conn.execute(query, params)
+            return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description], dtype=object)
+
 
 @pytest.fixture
 def taskflow_world_factory(admin_uri, tmp_path, monkeypatch):

@@ -37,13 +37,13 @@ def utc(year: int, month: int, day: int, hour: int = 12, minute: int = 0, second
     return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=dt.UTC)
 
 
-def night_context(day: dt.date, run_id: str | None = None) -> RunContext:
+def night_context(day: dt.date, run_id: str | None = None, full_refresh: bool = False) -> RunContext:
     """Business day `day`: [day 00:00, day+1 00:00) in ETL_BUSINESS_TZ."""
     tz = settings().business_tz
     start = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.UTC)
     return RunContext(run_id=run_id or f"test__{day}__{uuid.uuid4().hex[:6]}", dag_id=DAG_ID,
-                      interval_start=start, interval_end=end)
+                      interval_start=start, interval_end=end, full_refresh=full_refresh)
 
 
 @dataclass
@@ -118,6 +118,28 @@ class MartsWorld:
             {"event_id": event_id, "event_type": event_type, "occurred_at": occurred_at, "task_id": task_id,
              "from_status": from_status, "to_status": to_status, "actor_id": actor_id,
              "tz": settings().business_tz.key})
+        self.queue_event(event_id)
+
+    def queue_event(self, event_id: str) -> None:
+        """What load_events does beside each new fact: pending for agg_daily_metrics."""
+        self.sql("INSERT INTO marts.agg_daily_metrics_pending_events (event_id, task_key, date_key, occurred_at, "
+                 "event_type, from_status, to_status) SELECT event_id, task_key, date_key, occurred_at, event_type, "
+                 "from_status, to_status FROM core.fact_task_events WHERE event_id = %s", (event_id,))
+
+    def update_task(self, task_id: int, **changes) -> None:
+        """Change a dim_task row as the load of tasks does: the task queued for agg_daily_metrics
+        first, with the attributes it had (a task already queued keeps its first ones)."""
+        self.sql("INSERT INTO marts.agg_daily_metrics_changed_tasks (task_key, project_id, is_inferred, due_date, "
+                 "created_at, deleted_at) SELECT task_key, project_id, is_inferred, due_date, created_at, deleted_at "
+                 "FROM core.dim_task WHERE task_id = %s ON CONFLICT (task_key) DO NOTHING", (task_id,))
+        self.sql(sql.SQL("UPDATE core.dim_task SET {} WHERE task_id = %s").format(
+            sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changes)),
+            (*changes.values(), task_id))
+        if "project_id" in changes:  # an inferred task filled in: it and its events learn the project's key
+            self.sql("UPDATE core.dim_task t SET project_key = p.project_key FROM core.dim_project p "
+                     "WHERE t.task_id = %s AND p.project_id = t.project_id", (task_id,))
+            self.sql("UPDATE core.fact_task_events f SET project_key = t.project_key FROM core.dim_task t "
+                     "WHERE t.task_id = %s AND f.task_key = t.task_key", (task_id,))
 
     def done(self, event_id: str, task_id: int, occurred_at: dt.datetime, actor_id: int | None = None,
              from_status: str = "in_progress") -> None:
@@ -136,9 +158,9 @@ class MartsWorld:
             sql.Literal(after.isoformat())))
 
     # --- nights ---------------------------------------------------------------------------
-    def night(self, day: dt.date, run_id: str | None = None) -> tuple[RunContext, dict]:
+    def night(self, day: dt.date, run_id: str | None = None, full_refresh: bool = False) -> tuple[RunContext, dict]:
         """build_marts for business day `day`, with its run-log row; returns (ctx, counts)."""
-        ctx = night_context(day, run_id)
+        ctx = night_context(day, run_id, full_refresh)
         with self.connect() as wh:
             run_log.start_run(wh, ctx)
             counts = marts.build_marts(wh, ctx)
@@ -151,6 +173,11 @@ class MartsWorld:
 
     def mart(self, name: str, where: str = "true") -> pd.DataFrame:
         return self.frame(f"SELECT * FROM marts.{name} WHERE {where} ORDER BY {', '.join(KEYS[name])}")
+
+    def cells(self) -> list[tuple]:
+        """agg_daily_metrics' build state: its cells, and the events and tasks it waits on."""
+        return [self.sql(f"SELECT * FROM marts.agg_daily_metrics_{table} ORDER BY 1, 2") for table in
+                ("cells", "pending_events", "changed_tasks")]
 
     def digest(self) -> dict[str, str]:
         """An md5 of every mart's rows, in key order."""

@@ -153,3 +153,14 @@ def expected_marts(world, as_of: dt.date, tz: str = "UTC") -> dict[str, pd.DataF
     return {"agg_daily_metrics": expected_agg_daily_metrics(core, as_of, tz),
             "project_health": expected_project_health(core, as_of, tz),
             "user_productivity": expected_user_productivity(core, as_of, tz)}
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame, key: list[str]) -> None:
+    got = got[list(want.columns)].sort_values(key).reset_index(drop=True)
+    want = want.sort_values(key).reset_index(drop=True)
+    assert len(got) == len(want), f"{len(got)} rows, expected {len(want)}"
+    for column in want.columns:
+        left = [None if pd.isna(v) else v for v in got[column]]
+        right = [None if pd.isna(v) else v for v in want[column]]
+        mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
+        assert not mismatches, f"{column}: {len(mismatches)} rows differ, e.g. {mismatches[:3]}"

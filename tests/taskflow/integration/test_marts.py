@@ -18,7 +18,7 @@ import pytest
 from include.taskflow import marts
 from tests.taskflow.integration import marts_world
 from tests.taskflow.integration.marts_world import KEYS, utc
-from tests.taskflow.integration.reference_marts import expected_marts
+from tests.taskflow.integration.reference_marts import assert_same, expected_marts
 
 D = dt.date(2026, 10, 5)
 CUTOFF = utc(2026, 10, 6, 0)
@@ -171,7 +171,7 @@ def test_a_late_deletion_restates_every_earlier_date(world):
     world.add_event("c", 1, "task_created", utc(2026, 9, 1))
     world.night(D)
     assert agg(world)[(dt.date(2026, 9, 1), 1)]["tasks_created"] == 1
-    world.sql("UPDATE core.dim_task SET deleted_at = %s WHERE task_id = 1", (utc(2026, 10, 6, 9),))
+    world.update_task(1, deleted_at=utc(2026, 10, 6, 9))
     _, counts = world.night(D + dt.timedelta(days=1))
     assert agg(world) == {}
     assert (counts["agg_daily_metrics_restated"], counts["agg_daily_metrics_rows_removed"]) == (True, 1)
@@ -312,10 +312,16 @@ def test_counts_are_returned_and_recorded_in_the_run_log(world):
     ctx, counts = world.night(D)
     # cells: 09-28 of both projects, and the day each task was done
     assert counts == {"agg_daily_metrics": 6, "agg_daily_metrics_restated": True, "agg_daily_metrics_rows_removed": 0,
-                      "agg_daily_metrics_rows_added": 6, "latest_night": str(D), "project_health": 2,
+                      "agg_daily_metrics_rows_added": 6, "agg_daily_metrics_counted": "every fact",
+                      "agg_daily_metrics_cells_written": 6, "latest_night": str(D), "project_health": 2,
                       "user_productivity": 3, "snapshots_kept": False}
     logged = world.sql("SELECT table_counts -> 'marts' FROM audit.etl_run_log WHERE run_id = %s", (ctx.run_id,))
     assert logged == [(counts,)]
+    # the next night counts what changed: task 1 done again on D+1, a new cell
+    world.done("d1_again", 1, utc(2026, 10, 6, 9), from_status="todo")
+    _, counts = world.night(D + dt.timedelta(days=1))
+    assert (counts["agg_daily_metrics_counted"], counts["agg_daily_metrics_cells_written"],
+            counts["agg_daily_metrics_rows_added"], counts["agg_daily_metrics"]) == ("changes", 1, 1, 7)
 
 
 def test_every_check_is_logged_under_its_marts_name_and_passes(world):
@@ -398,7 +404,7 @@ def test_a_backfill_of_an_older_night_leaves_agg_daily_metrics_and_newer_snapsho
     snapshots_before = world.mart("project_health")
     # the warehouse moves on: a late event of an old date, a task deleted
     world.add_event("late", 1, "task_created", utc(2026, 10, 1, 8))
-    world.sql("UPDATE core.dim_task SET deleted_at = %s WHERE task_id = 4", (utc(2026, 10, 5, 20),))
+    world.update_task(4, deleted_at=utc(2026, 10, 5, 20))
     _, counts = world.night(older)
     assert world.digest() == before
     assert (counts["agg_daily_metrics_restated"], counts["latest_night"], counts["snapshots_kept"]) == (
@@ -480,17 +486,6 @@ def add_random_event(world, rng: random.Random, event_id: str, first: dt.date, d
         world.add_event(event_id, task, kind, at, actor_id=actor)
 
 
-def assert_same(got: pd.DataFrame, want: pd.DataFrame, key: list[str]) -> None:
-    got = got[list(want.columns)].sort_values(key).reset_index(drop=True)
-    want = want.sort_values(key).reset_index(drop=True)
-    assert len(got) == len(want), f"{len(got)} rows, expected {len(want)}"
-    for column in want.columns:
-        left = [None if pd.isna(v) else v for v in got[column]]
-        right = [None if pd.isna(v) else v for v in want[column]]
-        mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
-        assert not mismatches, f"{column}: {len(mismatches)} rows differ, e.g. {mismatches[:3]}"
-
-
 def assert_marts_match_the_reference(world, day: dt.date, tz: str) -> None:
     want = expected_marts(world, day, tz)
     assert_same(world.mart("agg_daily_metrics", f"metric_date <= '{day}'"), want["agg_daily_metrics"],
@@ -517,11 +512,9 @@ def test_the_marts_match_an_independent_pandas_computation_night_after_night(wor
         # between nights: late events, a deletion, a new due date, an inferred task filled in
         for m in range(25):
             add_random_event(world, rng, f"n{n}_{m}", first_night - dt.timedelta(days=20), 25)
-        world.sql("UPDATE core.dim_task SET deleted_at = %s WHERE task_id = %s",
-                  (dt.datetime.combine(day, dt.time(20), dt.UTC), rng.randrange(1, 76)))
-        world.sql("UPDATE core.dim_task SET due_date = %s WHERE task_id = %s", (day, rng.randrange(1, 76)))
-        world.sql("UPDATE core.dim_task SET is_inferred = false, project_id = 3, status = 'todo', "
-                  "created_at = %s WHERE task_id = %s", (utc(2026, 9, 1), 76 + n))
+        world.update_task(rng.randrange(1, 76), deleted_at=dt.datetime.combine(day, dt.time(20), dt.UTC))
+        world.update_task(rng.randrange(1, 76), due_date=day)
+        world.update_task(76 + n, is_inferred=False, project_id=3, status="todo", created_at=utc(2026, 9, 1))
     # earlier snapshots are kept as they were published
     for day, (project_health, user_productivity) in snapshots.items():
         assert world.mart("project_health", f"as_of_date = '{day}'").equals(project_health)
@@ -529,3 +522,31 @@ def test_the_marts_match_an_independent_pandas_computation_night_after_night(wor
     shapes = world.sql("SELECT count(*), count(on_time_rate), count(avg_cycle_hours), sum(reopened) "
                        "FROM marts.agg_daily_metrics")[0]
     assert shapes[0] > 30 and shapes[1] > 5 and shapes[2] > 5 and shapes[3] > 0   # the world exercised the rules
+
+
+def test_counting_only_what_changed_gives_what_counting_every_fact_gives(world):
+    rng = random.Random(5)
+    random_world(world, rng)
+    day = dt.date(2026, 10, 1)
+    world.night(day)
+    for n in range(1, 4):
+        # late and new events, a deletion inside and one outside the night, due dates moved
+        # (one twice), an inferred task filled in
+        for m in range(30):
+            add_random_event(world, rng, f"n{n}_{m}", day - dt.timedelta(days=20), 22)
+        day += dt.timedelta(days=1)
+        world.update_task(rng.randrange(1, 76), deleted_at=dt.datetime.combine(day, dt.time(3), dt.UTC))
+        world.update_task(rng.randrange(1, 76), deleted_at=utc(2026, 9, 20))
+        twice = rng.randrange(1, 76)
+        world.update_task(twice, due_date=day)
+        world.update_task(twice, due_date=None)
+        world.update_task(rng.randrange(1, 76), due_date=day - dt.timedelta(days=3))
+        world.update_task(75 + n, is_inferred=False, project_id=2, status="todo", created_at=utc(2026, 9, 1))
+        _, counts = world.night(day)
+        assert counts["agg_daily_metrics_counted"] == "changes"
+        incremental, state = world.digest(), world.cells()
+        assert state[2] == []   # no task waits once a night counted them
+        _, recount = world.night(day, full_refresh=True)
+        assert recount["agg_daily_metrics_counted"] == "every fact"
+        assert (recount["agg_daily_metrics_rows_removed"], recount["agg_daily_metrics_rows_added"]) == (0, 0)
+        assert (world.digest(), world.cells()) == (incremental, state)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from devtools import demo_taskflow
+from tests.taskflow.integration.reference_marts import AGG_COLUMNS, assert_same, expected_agg_daily_metrics, core_tables
 
 FIRST = dt.date(2026, 10, 5)
 SMALL = demo_taskflow.Volumes(users=120, projects=8, tasks=1_500, history_days=20)
@@ -14,10 +15,11 @@ SMALL = demo_taskflow.Volumes(users=120, projects=8, tasks=1_500, history_days=2
 def test_three_nights_with_ticks_put_every_line_where_the_generator_says(taskflow_world):
     w = taskflow_world
     reports = [demo_taskflow.build_world(w.source_uri, w.events_root, FIRST, SMALL, seed=11)]
-    w.night(FIRST)
+    assert_agg_daily_metrics_as_the_rules_say(w, w.night(FIRST), "every fact")
     for day in (FIRST + dt.timedelta(days=1), FIRST + dt.timedelta(days=2)):
         reports.append(demo_taskflow.tick(w.source_uri, w.events_root, day, seed=11))
-        w.night(day)
+        # the loads queued what changed, and agg_daily_metrics counted only that
+        assert_agg_daily_metrics_as_the_rules_say(w, w.night(day), "changes")
 
     written = {path for r in reports for path in r.files}
     processed = {p for (p,) in w.wh("SELECT path FROM audit.file_manifest")}
@@ -48,3 +50,13 @@ def test_three_nights_with_ticks_put_every_line_where_the_generator_says(taskflo
         waiting)
     assert w.one("SELECT count(*) FROM core.fact_task_events WHERE task_id = ANY(%s)", (waiting,)) > 0
     assert w.wh("SELECT DISTINCT status FROM audit.etl_run_log") == [("success",)]
+
+
+def assert_agg_daily_metrics_as_the_rules_say(w, ctx, counted: str) -> None:
+    """agg_daily_metrics after the night of `ctx` equals the independent pandas computation
+    (reference_marts.py) from the warehouse's core tables, every date <= D."""
+    day = ctx.business_date
+    marts = w.one("SELECT table_counts -> 'marts' FROM audit.etl_run_log WHERE run_id = %s", (ctx.run_id,))
+    assert marts["agg_daily_metrics_counted"] == counted
+    got = w.frame(f"SELECT {', '.join(AGG_COLUMNS)} FROM marts.agg_daily_metrics WHERE metric_date <= %s", (day,))
+    assert_same(got, expected_agg_daily_metrics(core_tables(w), day, "UTC"), ["metric_date", "project_id"])

@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS core.dim_task (
     source_updated_at  timestamptz
 );
 CREATE INDEX IF NOT EXISTS dim_task_project_idx ON core.dim_task (project_key);
+-- the few tasks that may not count in the marts (inferred, or deleted: before a cutoff, or between
+-- two, when they stop counting in agg_daily_metrics)
+CREATE INDEX IF NOT EXISTS dim_task_uncounted_idx ON core.dim_task (deleted_at) INCLUDE (task_key)
+    WHERE is_inferred OR deleted_at IS NOT NULL;
 
 -- Every distinct event_id loaded, with the fingerprint of its content: the first event seen
 -- with an id wins; a later identical one is a duplicate, a different one is quarantined. Its

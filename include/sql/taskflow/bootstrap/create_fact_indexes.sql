@@ -7,6 +7,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS task_event_ids_event_id_uq ON core.task_event_
 CREATE INDEX IF NOT EXISTS fact_task_events_task_idx ON core.fact_task_events (task_key, occurred_at);
 -- an actor's events from a time on (a new dim_user version)
 CREATE INDEX IF NOT EXISTS fact_task_events_actor_idx ON core.fact_task_events (actor_id, occurred_at);
+-- the done events and the task_created events from a time on, read from the index alone: the
+-- marts' 30-day windows and their checks against core
+CREATE INDEX IF NOT EXISTS fact_task_events_done_idx ON core.fact_task_events (occurred_at)
+    INCLUDE (task_key, actor_id, project_key)
+    WHERE event_type = 'status_changed' AND to_status = 'done';
+CREATE INDEX IF NOT EXISTS fact_task_events_created_idx ON core.fact_task_events (occurred_at) INCLUDE (task_key)
+    WHERE event_type = 'task_created';
 -- (a warehouse bootstrapped before: the fact's (event_id, occurred_at) index was the registry's
 -- key over again)
 DROP INDEX IF EXISTS core.fact_task_events_pkey

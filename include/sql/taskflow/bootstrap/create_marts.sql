@@ -50,3 +50,52 @@ CREATE TABLE IF NOT EXISTS marts.user_productivity (
 -- the page's top 10 of a night
 CREATE INDEX IF NOT EXISTS user_productivity_top_idx
     ON marts.user_productivity (as_of_date, completed_7d DESC, user_id);
+
+-- The build state of agg_daily_metrics (include/taskflow/marts.py; for the build, not for
+-- reading: the mart is what readers read). A night restates every date <= D by counting only
+-- what changed since the night the state was counted for, not the whole history:
+-- agg_daily_metrics_state: that night, its cutoff and the business timezone it counted in
+--   (no row: the next build counts everything again);
+-- agg_daily_metrics_cells: the exact sums behind each mart row, one per (date_key, project_id)
+--   with at least one counted event (`events`), including the seconds and the number of the
+--   cycles behind avg_cycle_hours;
+-- agg_daily_metrics_pending_events: the facts the cells do not count yet (loaded since, or at or
+--   after the cutoff), with what the rules read of them;
+-- agg_daily_metrics_changed_tasks: the tasks whose counted attributes a load changed since, as
+--   the cells counted them.
+CREATE TABLE IF NOT EXISTS marts.agg_daily_metrics_state (
+    one            boolean      PRIMARY KEY DEFAULT true CHECK (one),  -- a single row
+    business_date  date         NOT NULL,
+    cutoff         timestamptz  NOT NULL,
+    business_tz    text         NOT NULL
+);
+CREATE TABLE IF NOT EXISTS marts.agg_daily_metrics_cells (
+    date_key                 integer  NOT NULL,
+    project_id               bigint   NOT NULL,
+    events                   bigint   NOT NULL,
+    tasks_created            bigint   NOT NULL,
+    tasks_completed          bigint   NOT NULL,
+    completed_with_due_date  bigint   NOT NULL,
+    completed_on_time        bigint   NOT NULL,
+    reopened                 bigint   NOT NULL,
+    cycle_seconds            numeric  NOT NULL,
+    cycles                   bigint   NOT NULL,
+    PRIMARY KEY (date_key, project_id)
+);
+CREATE TABLE IF NOT EXISTS marts.agg_daily_metrics_pending_events (
+    event_id     text         PRIMARY KEY,
+    task_key     bigint       NOT NULL,
+    date_key     integer      NOT NULL,
+    occurred_at  timestamptz  NOT NULL,
+    event_type   text         NOT NULL,
+    from_status  text,
+    to_status    text
+);
+CREATE TABLE IF NOT EXISTS marts.agg_daily_metrics_changed_tasks (
+    task_key     bigint       PRIMARY KEY,
+    project_id   bigint,
+    is_inferred  boolean      NOT NULL,
+    due_date     date,
+    created_at   timestamptz,
+    deleted_at   timestamptz
+);

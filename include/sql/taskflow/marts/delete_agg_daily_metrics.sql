@@ -1,8 +1,9 @@
--- Publish the restatement of every date <= D, part 1: rows the new build (tmp_agg_daily_metrics)
--- no longer has, or has with other values, go. Unchanged rows stay as they are, so a night
+-- Publish the restatement of every date <= D, part 1: of the rows in {scope} (every date <= D,
+-- or the cells night D changed), those the new build (tmp_agg_daily_metrics) no longer has, or
+-- has with other values, go. Unchanged rows stay as they are, so a night
 -- writes only what changed. Same transaction as insert_agg_daily_metrics.sql.
 DELETE FROM marts.agg_daily_metrics m
-WHERE m.metric_date <= %(as_of_date)s
+WHERE {scope}
   AND NOT EXISTS (
       SELECT 1 FROM tmp_agg_daily_metrics t
       WHERE t.metric_date = m.metric_date AND t.project_id = m.project_id
