@@ -12,7 +12,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-import pandas as pd
 import pytest
 
 from include.taskflow import marts

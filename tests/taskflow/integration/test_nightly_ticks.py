@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from devtools import demo_taskflow
-from tests.taskflow.integration.reference_marts import AGG_COLUMNS, assert_same, expected_agg_daily_metrics, core_tables
+from tests.taskflow.integration.reference_marts import AGG_COLUMNS, assert_same, core_tables, expected_agg_daily_metrics
 
 FIRST = dt.date(2026, 10, 5)
 SMALL = demo_taskflow.Volumes(users=120, projects=8, tasks=1_500, history_days=20)
