@@ -190,7 +190,9 @@ def markdown(result: dict) -> str:
     if result.get("airflow"):
         runs = result["airflow"]["scenarios"]
         lines += ["## As Airflow runs it", "",
-                  "`crm_nightly` on the real scheduler (LocalExecutor; api-server, scheduler, dag-processor and "
+                  "`crm_nightly` on the real scheduler (LocalExecutor"
+                  + (f" with {result['airflow']['task_slots']} task slots, one per core" if "task_slots" in result["airflow"] else "")
+                  + "; api-server, scheduler, dag-processor and "
                   "triggerer as processes; metadata in PostgreSQL), triggered through the REST API on a world of "
                   f"{result['airflow']['world']['customers']:,} customers and "
                   f"{result['airflow']['world']['order_items']:,} lines (`python -m bench.dag_run`). "

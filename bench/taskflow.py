@@ -163,7 +163,8 @@ def measure(volumes: dict, names: Names, *, airflow: bool = True, nights: int = 
             runs = [dag_run.run_night(client, full_day, "full load", source, dag_warehouse, DAG_ID)]
             ticked = tick(source, names.events, FIRST_NIGHT, seed)
             runs.append(dag_run.run_night(client, FIRST_NIGHT, "1 % night", source, dag_warehouse, DAG_ID))
-        dag = {"executor": "LocalExecutor", "cold_start": cold_start, "scenarios": runs}
+        dag = {"executor": "LocalExecutor", "task_slots": dag_run.TASK_SLOTS, "cold_start": cold_start,
+               "scenarios": runs}
     else:
         ticked = tick(source, names.events, FIRST_NIGHT, seed)
     night = run.night(source, warehouse, FIRST_NIGHT, "1 % night", interval=interval(FIRST_NIGHT), **staged)
@@ -259,7 +260,9 @@ def markdown(result: dict, level: str = "#") -> str:
     if result.get("airflow"):
         runs = result["airflow"]["scenarios"]
         lines += [f"{sub} As Airflow runs it", "",
-                  "`taskflow_nightly` on the real scheduler (bench/dag_run.py's stack: LocalExecutor; api-server, "
+                  "`taskflow_nightly` on the real scheduler (bench/dag_run.py's stack: LocalExecutor"
+                  + (f" with {result['airflow']['task_slots']} task slots, one per core" if "task_slots" in result["airflow"]
+                     else "") + "; api-server, "
                   "scheduler, dag-processor and triggerer as processes; metadata in PostgreSQL; the `taskflow_source` "
                   "pool of 2 slots), triggered through the REST API on the same world, into a warehouse of its own. "
                   "DAG time runs from the first task's start to the last task's end; task time is the sum of the "

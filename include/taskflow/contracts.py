@@ -62,7 +62,7 @@ EVENTS = FileSource(
     name="events", schema=SOURCE_SCHEMA,
     model="include.taskflow.rules:EventLine",
     key_fields=("event_id", "event_type", "task_id", "occurred_at"),
-    feeds=("core.fact_task_events", "core.task_event_ids"),
+    feeds=("core.fact_task_events", "core.task_event_ids", "core.task_status_tail"),
     partition_key="dt", suffixes=(".jsonl", ".jsonl.gz"),
 )
 DEFAULT_LOOKBACK_DAYS = 7

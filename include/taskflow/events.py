@@ -29,7 +29,7 @@ from psycopg import sql
 
 from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
 from include.warehouse_kit import load as kit_load
-from include.warehouse_kit import object_store, pg_io, quality, run_log
+from include.warehouse_kit import memory, object_store, pg_io, quality, run_log
 from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.run_context import RunContext
@@ -163,21 +163,36 @@ def date_keys(instants: pd.Series) -> pd.Series:
     return (local.dt.year * 10000 + local.dt.month * 100 + local.dt.day).astype("Int32")
 
 
-def repeated_ids(ids: list) -> list[str]:
-    """The event_ids (one pandas Series per group) found on more than one valid line of the
-    run. They are counted as 64-bit hashes (a few bytes each, whatever the run's size); the ids
-    behind a repeated hash are then checked exactly."""
-    import numpy as np
-    import pandas as pd
+class RepeatedIds:
+    """The event_ids on more than one valid line of the run, found group by group. The ids of
+    the earlier groups are held as their sorted 32-bit hashes, 4 bytes an id: a line repeats an
+    id when the id is on an earlier line of its group, or its hash is an earlier group's. An id
+    whose hash an earlier, other id shares (about 2,000 of a full load's 4M ids) is taken for a
+    repeat too, which changes nothing: the load ranks a repeated id's lines, and a line alone
+    ranks first and loads."""
 
-    hashes = [pd.util.hash_pandas_object(chunk, index=False).to_numpy() for chunk in ids]
-    if not hashes:
-        return []
-    values, counts = np.unique(np.concatenate(hashes), return_counts=True)
-    repeated_hashes = values[counts > 1]
-    candidates = pd.concat([chunk[np.isin(h, repeated_hashes)] for chunk, h in zip(ids, hashes, strict=True)])
-    found = candidates.value_counts()
-    return found.index[found > 1].tolist()
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._seen = np.empty(0, dtype=np.uint32)
+        self._found: set[str] = set()
+
+    def add(self, ids: pd.Series) -> None:
+        import numpy as np
+        import pandas as pd
+
+        ids = ids.reset_index(drop=True)
+        hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy().astype(np.uint32)  # the low 32 bits
+        at = np.searchsorted(self._seen, hashes)
+        inside = at < len(self._seen)
+        earlier = np.zeros(len(ids), dtype=bool)
+        earlier[inside] = self._seen[at[inside]] == hashes[inside]
+        self._found.update(ids[earlier | ids.duplicated().to_numpy()])
+        new = np.unique(hashes[~earlier])
+        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+
+    def ids(self) -> list[str]:
+        return sorted(self._found)
 
 
 def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -193,14 +208,40 @@ def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
                       for kind, values in ids.items()], ignore_index=True).value_counts().rename("lines").reset_index()
 
 
-def run_keys(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The groups' line_keys added up over the run."""
-    import pandas as pd
+class RunKeys:
+    """The groups' line_keys added up over the run: per kind, the ids seen so far, sorted, with
+    their lines (16 bytes a key), each group's merged in as it comes. Memory follows the run's
+    distinct keys, not its lines."""
 
-    if not parts:
-        return pd.DataFrame({"kind": pd.Series([], dtype="str"), "id": pd.Series([], dtype="int64"),
-                             "lines": pd.Series([], dtype="int64")})
-    return pd.concat(parts, ignore_index=True).groupby(["kind", "id"], as_index=False)["lines"].sum()
+    def __init__(self) -> None:
+        self._kinds: dict[str, tuple] = {}  # kind -> (ids, lines), int64 arrays sorted by id
+
+    def add(self, part: pd.DataFrame) -> None:
+        import numpy as np
+
+        for kind, rows in part.groupby("kind", sort=False):
+            order = np.argsort(rows["id"].to_numpy(dtype=np.int64), kind="stable")
+            ids = rows["id"].to_numpy(dtype=np.int64)[order]
+            lines = rows["lines"].to_numpy(dtype=np.int64)[order]
+            known, counts = self._kinds.get(kind, (np.empty(0, np.int64), np.empty(0, np.int64)))
+            at = np.searchsorted(known, ids)
+            seen = at < len(known)
+            seen[seen] = known[at[seen]] == ids[seen]
+            counts[at[seen]] += lines[seen]  # a part names each id once
+            self._kinds[kind] = (np.insert(known, at[~seen], ids[~seen]), np.insert(counts, at[~seen], lines[~seen]))
+
+    def held(self) -> int:
+        """The keys held: the run's distinct (kind, id)."""
+        return sum(len(ids) for ids, _ in self._kinds.values())
+
+    def frames(self, rows: int = 200_000) -> Iterator[pd.DataFrame]:
+        """The sums as (kind, id, lines) frames of at most `rows` rows (none for no keys)."""
+        import pandas as pd
+
+        for kind, (ids, lines) in self._kinds.items():
+            for start in range(0, len(ids), rows):
+                yield pd.DataFrame({"kind": pd.Series(kind, index=range(len(ids[start:start + rows])), dtype="str"),
+                                    "id": ids[start:start + rows], "lines": lines[start:start + rows]})
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
@@ -221,7 +262,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         keys_partition = kit_staging.empty_run_partition(wh, "staging.taskflow_event_keys", ctx.run_id)
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
-        pending, ids, keys, staged = None, [], [], 0
+        pending, repeats, keys, staged = None, RepeatedIds(), RunKeys(), 0
         for group in read_groups(root, files):
             lines = staged_lines(group, ctx, first_key=staged + 1)
             staged += len(group.lines)
@@ -231,13 +272,17 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             counts["files"] += len(group.files)
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
-            ids.append(lines["event_id"][lines["reasons"].isna()].reset_index(drop=True))
-            keys.append(line_keys(lines))
+            repeats.add(lines["event_id"][lines["reasons"].isna()])
+            keys.add(line_keys(lines))
+            memory.release_freed()  # what the group before this one left
         if pending is not None:
             pending.result()
+        group = lines = pending = None
+        memory.release_freed()
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
-                          pd.DataFrame({"event_id": repeated_ids(ids)}).assign(run_id=ctx.run_id))
-        pg_io.write_frame(wh, keys_partition, run_keys(keys).assign(run_id=ctx.run_id))
+                          pd.DataFrame({"event_id": repeats.ids()}).assign(run_id=ctx.run_id))
+        for part in keys.frames():
+            pg_io.write_frame(wh, keys_partition, part.assign(run_id=ctx.run_id))
         # the load plans its joins on the run's lines and on what they name
         kit_load.analyze(wh, partition)
         kit_load.analyze(wh, keys_partition)
@@ -299,8 +344,10 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         if first_load:
             # An empty fact: its indexes are built once, after the rows (create_fact_indexes.sql).
             run_sql(wh, "taskflow/events/drop_fact_indexes.sql")
+            run_sql(wh, "taskflow/events/forget_status_tails.sql")
         run_sql(wh, "taskflow/events/create_tmp_minutes.sql", keys, new_lines=new_lines)
         recomputed = 0 if first_load else run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
+        wh.execute(query("taskflow/events/upsert_status_tail.sql"))
         registered, inserted = (wh.execute(sql.SQL(statement).format(new_lines=new_lines), keys).rowcount
                                 for statement in statements("taskflow/events/insert_events.sql"))
         if first_load:

@@ -55,3 +55,39 @@ def test_a_warehouse_staged_before_the_partitions_reads_the_files_of_its_unfinis
     assert w.one("SELECT count(*) FROM staging.taskflow_event_files WHERE run_id = 'stopped'") == 0
     assert _fact_ids(w) == ["e1", "e2"]   # the stopped run's file, read again by the next night
     assert _guarantee(w) == (2, 2, 0, 0)
+
+
+def test_duplicates_and_conflicts_across_the_groups_of_a_run_are_found_as_within_one(taskflow_world, monkeypatch):
+    from include.taskflow import events
+
+    monkeypatch.setattr(events, "STAGE_ROWS", 1)  # every file a group of its own
+    w = taskflow_world
+    _base(w)
+    e1 = event("e1", "task_created", 100, utc(D1, 8))
+    e2 = event("e2", "task_created", 101, utc(D1, 9))
+    w.write_file(D1, "a", [e1, e2])
+    second = w.write_file(D1, "b", [e2, event("e1", "task_created", 100, utc(D1, 10))])  # dup, conflict
+    w.write_file(D1, "c", [e2, event("e3", "status_changed", 100, utc(D1, 11), from_status="todo",
+                                     to_status="done")])
+    run = w.night(D1)
+    assert _fact_ids(w) == ["e1", "e2", "e3"]
+    assert _guarantee(w) == (6, 3, 2, 1)
+    assert [r[0] for r in w.wh("SELECT source_key FROM audit.quarantine")] == [f"{second}:2"]
+    keys = dict(((kind, ident), lines) for kind, ident, lines in w.wh(
+        "SELECT kind, id, lines FROM staging.taskflow_event_keys WHERE run_id = %s AND kind = 'task'",
+        (run.run_id,)))
+    assert keys == {("task", 100): 3, ("task", 101): 3}  # every valid line, summed over the groups
+
+
+def test_an_id_taken_for_a_repeat_that_is_on_one_line_loads_as_any_other(taskflow_world, monkeypatch):
+    from include.taskflow import events
+
+    # what a hash shared by two ids does: every valid id of the run reported as repeated
+    monkeypatch.setattr(events.RepeatedIds, "ids", lambda self: ["e1", "e2", "e3"])
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8)), event("e2", "task_created", 101, utc(D1, 9))])
+    w.write_file(D1, "b", [event("e2", "task_created", 101, utc(D1, 9)), event("e3", "task_created", 101, utc(D1, 10))])
+    w.night(D1)
+    assert _fact_ids(w) == ["e1", "e2", "e3"]
+    assert _guarantee(w) == (4, 3, 1, 0)

@@ -175,6 +175,43 @@ def test_minutes_in_previous_status_are_recomputed_when_a_late_event_lands_betwe
         ("a1", None), ("a2", None), ("a3", 80.34), ("a4", 39.66)]
 
 
+def test_a_new_status_change_after_every_fact_of_its_task_counts_from_the_last_of_them(taskflow_world):
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("a1", "task_created", 100, utc(D1, 8)),
+                           event("a2", "status_changed", 100, utc(D1, 9), from_status="todo", to_status="blocked"),
+                           event("b1", "task_created", 101, utc(D1, 9))])
+    w.night(D1)
+    assert w.wh("SELECT task_id, event_id FROM core.task_status_tail ORDER BY task_id") == [(100, "a2"), (101, "b1")]
+    w.write_file(D2, "b", [event("a3", "status_changed", 100, utc(D2, 9, 30), from_status="blocked",
+                                 to_status="in_progress"),
+                           event("a4", "status_changed", 100, utc(D2, 10), from_status="in_progress",
+                                 to_status="done"),
+                           event("b2", "assigned", 101, utc(D2, 8), assignee_id=2)])  # not a status event
+    w.night(D2)
+    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at"
+    assert [(e, float(m) if m is not None else None) for e, m in w.wh(minutes)] == [
+        ("a1", None), ("a2", 60.0), ("b1", None), ("b2", None), ("a3", 1470.0), ("a4", 30.0)]
+    assert w.wh("SELECT task_id, event_id FROM core.task_status_tail ORDER BY task_id") == [(100, "a4"), (101, "b1")]
+
+
+def test_a_warehouse_bootstrapped_before_the_tails_takes_them_from_the_facts(taskflow_world):
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("a1", "task_created", 100, utc(D1, 8)),
+                           event("a2", "status_changed", 100, utc(D1, 9), from_status="todo", to_status="done")])
+    w.night(D1)
+    w.wh("DROP TABLE core.task_status_tail")  # as before the table, whose DDL then changed
+    w.wh("UPDATE audit.ddl_version SET fingerprint = 'before the tails' WHERE domain = 'taskflow'")
+    w.write_file(D2, "b", [event("a3", "status_changed", 100, utc(D1, 9, 30), from_status="done",
+                                 to_status="in_progress")])
+    w.night(D2)
+    assert w.wh("SELECT task_id, event_id FROM core.task_status_tail") == [(100, "a3")]
+    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at"
+    assert [(e, float(m) if m is not None else None) for e, m in w.wh(minutes)] == [
+        ("a1", None), ("a2", 60.0), ("a3", 30.0)]
+
+
 def test_actor_user_key_is_the_version_valid_at_the_event(taskflow_world):
     w = taskflow_world
     _base(w)

@@ -16,10 +16,16 @@ def test_three_nights_with_ticks_put_every_line_where_the_generator_says(taskflo
     w = taskflow_world
     reports = [demo_taskflow.build_world(w.source_uri, w.events_root, FIRST, SMALL, seed=11)]
     assert_agg_daily_metrics_as_the_rules_say(w, w.night(FIRST), "every fact")
+    assert_minutes_as_every_fact_sorted_gives(w)
     for day in (FIRST + dt.timedelta(days=1), FIRST + dt.timedelta(days=2)):
         reports.append(demo_taskflow.tick(w.source_uri, w.events_root, day, seed=11))
         # the loads queued what changed, and agg_daily_metrics counted only that
         assert_agg_daily_metrics_as_the_rules_say(w, w.night(day), "changes")
+        # the new events read only their task's tail, unless a late one landed before it
+        assert_minutes_as_every_fact_sorted_gives(w)
+    recomputed = w.wh("SELECT (table_counts -> 'events' ->> 'minutes_recomputed')::int FROM audit.etl_run_log "
+                      "ORDER BY started_at")
+    assert [n for (n,) in recomputed][1:] != [0, 0]  # the late events changed facts' minutes
 
     written = {path for r in reports for path in r.files}
     processed = {p for (p,) in w.wh("SELECT path FROM audit.file_manifest")}
@@ -60,3 +66,23 @@ def assert_agg_daily_metrics_as_the_rules_say(w, ctx, counted: str) -> None:
     assert marts["agg_daily_metrics_counted"] == counted
     got = w.frame(f"SELECT {', '.join(AGG_COLUMNS)} FROM marts.agg_daily_metrics WHERE metric_date <= %s", (day,))
     assert_same(got, expected_agg_daily_metrics(core_tables(w), day, "UTC"), ["metric_date", "project_id"])
+
+
+def assert_minutes_as_every_fact_sorted_gives(w) -> None:
+    """minutes_in_previous_status of every fact, and each task's tail (its last task_created or
+    status_changed fact), as one sort of every fact in (occurred_at, event_id) order gives them."""
+    differing = w.one("""
+        WITH ordered AS (
+            SELECT event_id, event_type, minutes_in_previous_status AS stored,
+                   round(extract(epoch FROM occurred_at - lag(occurred_at) OVER w) / 60, 2) AS minutes
+            FROM core.fact_task_events
+            WHERE event_type IN ('task_created', 'status_changed')
+            WINDOW w AS (PARTITION BY task_id ORDER BY occurred_at, event_id COLLATE "C"))
+        SELECT count(*) FROM ordered
+        WHERE event_type = 'status_changed' AND stored IS DISTINCT FROM minutes""")
+    assert differing == 0
+    tails = w.wh("""
+        SELECT DISTINCT ON (task_id) task_id, occurred_at, event_id FROM core.fact_task_events
+        WHERE event_type IN ('task_created', 'status_changed')
+        ORDER BY task_id, occurred_at DESC, event_id COLLATE "C" DESC""")
+    assert w.wh("SELECT task_id, occurred_at, event_id FROM core.task_status_tail ORDER BY task_id") == tails

@@ -88,4 +88,24 @@ CREATE TABLE IF NOT EXISTS core.fact_task_events (
 ) PARTITION BY RANGE (occurred_at);
 -- (a warehouse bootstrapped before: the run of each row is the manifest's, per file)
 ALTER TABLE core.fact_task_events DROP COLUMN IF EXISTS run_id;
+
+-- Each task's last task_created or status_changed fact in (occurred_at, event_id) order: the
+-- previous event of the task's next status change (events/create_tmp_minutes.sql). load_events
+-- keeps it in the transaction that adds the facts; a warehouse bootstrapped before it gets it
+-- from the facts.
+DO $$
+BEGIN
+    IF to_regclass('core.task_status_tail') IS NULL THEN
+        CREATE TABLE core.task_status_tail (
+            task_id      bigint       PRIMARY KEY,
+            occurred_at  timestamptz  NOT NULL,
+            event_id     text         NOT NULL
+        );
+        INSERT INTO core.task_status_tail (task_id, occurred_at, event_id)
+        SELECT DISTINCT ON (f.task_id) f.task_id, f.occurred_at, f.event_id
+        FROM core.fact_task_events f
+        WHERE f.event_type IN ('task_created', 'status_changed')
+        ORDER BY f.task_id, f.occurred_at DESC, f.event_id COLLATE "C" DESC;
+    END IF;
+END $$;
 -- Its key and indexes: taskflow/bootstrap/create_fact_indexes.sql.
