@@ -37,6 +37,7 @@ from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql, statements
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -83,23 +84,30 @@ def _is_date(value: str) -> bool:
 
 @dataclass
 class Group:
-    """Files read together (about STAGE_ROWS lines): their staging rows, and their lines in
-    (file, line) order with the file and the line number of each."""
+    """At most STAGE_ROWS lines read together, in (file, line) order, with the file (its path and
+    dt) and the line number of each. A large file's lines go on into the next groups; its staging
+    row (the manifest's path, size, checksum, lines) is in the group that starts it."""
 
     files: list[dict] = field(default_factory=list)
     lines: list[bytes] = field(default_factory=list)
-    file_of_line: list[int] = field(default_factory=list)
+    sources: list[tuple[str, dt.date]] = field(default_factory=list)  # (path, dt) of the files lines come from
+    source_of_line: list[int] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
 
-    def add(self, stored: object_store.StoredFile, data: bytes, lines: list[bytes]) -> None:
-        self.file_of_line += [len(self.files)] * len(lines)
-        self.line_numbers += range(1, len(lines) + 1)
-        self.lines += lines
+    def add_file(self, stored: object_store.StoredFile, data: bytes, lines: int) -> None:
         self.files.append({"path": stored.path, "dt": dt.date.fromisoformat(stored.partition), "size": len(data),
-                           "checksum": hashlib.sha256(data).hexdigest(), "lines": len(lines)})
+                           "checksum": hashlib.sha256(data).hexdigest(), "lines": lines})
+
+    def add_lines(self, stored: object_store.StoredFile, lines: list[bytes], first_line: int) -> None:
+        self.source_of_line += [len(self.sources)] * len(lines)
+        self.sources.append((stored.path, dt.date.fromisoformat(stored.partition)))
+        self.line_numbers += range(first_line, first_line + len(lines))
+        self.lines += lines
 
 
 def read_groups(root: str, files: list[object_store.StoredFile]) -> Iterator[Group]:
+    """The files' lines in groups of STAGE_ROWS (the last one smaller): a group's memory does not
+    follow its files' sizes."""
     from include.warehouse_kit import jsonl
 
     group = Group()
@@ -109,11 +117,17 @@ def read_groups(root: str, files: list[object_store.StoredFile]) -> Iterator[Gro
             lines = jsonl.split_lines(jsonl.decompress(stored.path, data))
         except (OSError, EOFError) as error:
             raise EventFileError(f"{stored.path} cannot be read: {error}") from error
-        group.add(stored, data, lines)
-        if len(group.lines) >= STAGE_ROWS:
-            yield group
-            group = Group()
-    if group.files:
+        group.add_file(stored, data, len(lines))
+        del data
+        start = 0
+        while start < len(lines):
+            taken = lines[start:start + STAGE_ROWS - len(group.lines)]
+            group.add_lines(stored, taken, first_line=start + 1)
+            start += len(taken)
+            if len(group.lines) >= STAGE_ROWS:
+                yield group
+                group = Group()
+    if group.files or group.lines:
         yield group
 
 
@@ -145,9 +159,9 @@ def staged_lines(group: Group, ctx: RunContext, first_key: int = 1):
                                   "reasons": [validation.pg_array([r]) for r in unreadable.values()]})
     lines = pd.concat([parsed_lines, refused_lines], ignore_index=True)
     place = lines["place"].to_numpy()
-    file_of_line = np.asarray(group.file_of_line)[place]
-    lines["path"] = np.array([f["path"] for f in group.files], dtype=object)[file_of_line]
-    lines["dt"] = np.array([f["dt"] for f in group.files], dtype=object)[file_of_line]
+    source_of_line = np.asarray(group.source_of_line)[place]
+    lines["path"] = np.array([path for path, _ in group.sources], dtype=object)[source_of_line]
+    lines["dt"] = np.array([day for _, day in group.sources], dtype=object)[source_of_line]
     lines["line_no"] = np.asarray(group.line_numbers)[place]
     bad = lines["reasons"].notna()
     lines["raw"] = pd.Series(None, index=lines.index, dtype="str")
@@ -163,6 +177,23 @@ def date_keys(instants: pd.Series) -> pd.Series:
     return (local.dt.year * 10000 + local.dt.month * 100 + local.dt.day).astype("Int32")
 
 
+# RepeatedIds and RunKeys each hold a run's ids in BUCKETS sorted arrays, so that merging a
+# group's ids in copies one bucket, not all the ids held.
+BUCKET_BITS = 6
+BUCKETS = 1 << BUCKET_BITS
+
+
+def _buckets(of: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(bucket, positions in `of`) of each bucket `of` names (values in [0, BUCKETS))."""
+    import numpy as np
+
+    order = np.argsort(of, kind="stable")
+    edges = np.searchsorted(of[order], np.arange(BUCKETS + 1))
+    for bucket in range(BUCKETS):
+        if edges[bucket] < edges[bucket + 1]:
+            yield bucket, order[edges[bucket]:edges[bucket + 1]]
+
+
 class RepeatedIds:
     """The event_ids on more than one valid line of the run, found group by group. The ids of
     the earlier groups are held as their sorted 32-bit hashes, 4 bytes an id: a line repeats an
@@ -174,7 +205,7 @@ class RepeatedIds:
     def __init__(self) -> None:
         import numpy as np
 
-        self._seen = np.empty(0, dtype=np.uint32)
+        self._seen = [np.empty(0, dtype=np.uint32) for _ in range(BUCKETS)]  # by the hash's top bits
         self._found: set[str] = set()
 
     def add(self, ids: pd.Series) -> None:
@@ -183,13 +214,17 @@ class RepeatedIds:
 
         ids = ids.reset_index(drop=True)
         hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy().astype(np.uint32)  # the low 32 bits
-        at = np.searchsorted(self._seen, hashes)
-        inside = at < len(self._seen)
         earlier = np.zeros(len(ids), dtype=bool)
-        earlier[inside] = self._seen[at[inside]] == hashes[inside]
+        for bucket, rows in _buckets(hashes >> (32 - BUCKET_BITS)):
+            seen, wanted = self._seen[bucket], hashes[rows]
+            at = np.searchsorted(seen, wanted)
+            inside = at < len(seen)
+            hit = np.zeros(len(rows), dtype=bool)
+            hit[inside] = seen[at[inside]] == wanted[inside]
+            earlier[rows] = hit
+            new = np.unique(wanted[~hit])
+            self._seen[bucket] = np.insert(seen, np.searchsorted(seen, new), new)
         self._found.update(ids[earlier | ids.duplicated().to_numpy()])
-        new = np.unique(hashes[~earlier])
-        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
 
     def ids(self) -> list[str]:
         return sorted(self._found)
@@ -209,39 +244,56 @@ def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 class RunKeys:
-    """The groups' line_keys added up over the run: per kind, the ids seen so far, sorted, with
-    their lines (16 bytes a key), each group's merged in as it comes. Memory follows the run's
-    distinct keys, not its lines."""
+    """The groups' line_keys added up over the run: per kind, the ids seen so far with their
+    lines (16 bytes a key), in BUCKETS arrays sorted by id (by id modulo BUCKETS), each group's
+    merged in as it comes. Memory follows the run's distinct keys, not its lines."""
 
     def __init__(self) -> None:
-        self._kinds: dict[str, tuple] = {}  # kind -> (ids, lines), int64 arrays sorted by id
+        self._kinds: dict[str, list[tuple]] = {}  # kind -> per bucket (ids, lines), int64 arrays sorted by id
 
     def add(self, part: pd.DataFrame) -> None:
         import numpy as np
 
         for kind, rows in part.groupby("kind", sort=False):
-            order = np.argsort(rows["id"].to_numpy(dtype=np.int64), kind="stable")
-            ids = rows["id"].to_numpy(dtype=np.int64)[order]
-            lines = rows["lines"].to_numpy(dtype=np.int64)[order]
-            known, counts = self._kinds.get(kind, (np.empty(0, np.int64), np.empty(0, np.int64)))
-            at = np.searchsorted(known, ids)
-            seen = at < len(known)
-            seen[seen] = known[at[seen]] == ids[seen]
-            counts[at[seen]] += lines[seen]  # a part names each id once
-            self._kinds[kind] = (np.insert(known, at[~seen], ids[~seen]), np.insert(counts, at[~seen], lines[~seen]))
+            buckets = self._kinds.setdefault(kind, [(np.empty(0, np.int64), np.empty(0, np.int64))
+                                                    for _ in range(BUCKETS)])
+            all_ids, all_lines = rows["id"].to_numpy(dtype=np.int64), rows["lines"].to_numpy(dtype=np.int64)
+            for bucket, positions in _buckets(all_ids % BUCKETS):
+                order = np.argsort(all_ids[positions], kind="stable")
+                ids, lines = all_ids[positions][order], all_lines[positions][order]
+                known, counts = buckets[bucket]
+                at = np.searchsorted(known, ids)
+                seen = at < len(known)
+                seen[seen] = known[at[seen]] == ids[seen]
+                counts[at[seen]] += lines[seen]  # a part names each id once
+                buckets[bucket] = (np.insert(known, at[~seen], ids[~seen]), np.insert(counts, at[~seen], lines[~seen]))
 
     def held(self) -> int:
         """The keys held: the run's distinct (kind, id)."""
-        return sum(len(ids) for ids, _ in self._kinds.values())
+        return sum(len(ids) for buckets in self._kinds.values() for ids, _ in buckets)
 
     def frames(self, rows: int = 200_000) -> Iterator[pd.DataFrame]:
         """The sums as (kind, id, lines) frames of at most `rows` rows (none for no keys)."""
+        import numpy as np
         import pandas as pd
 
-        for kind, (ids, lines) in self._kinds.items():
-            for start in range(0, len(ids), rows):
-                yield pd.DataFrame({"kind": pd.Series(kind, index=range(len(ids[start:start + rows])), dtype="str"),
-                                    "id": ids[start:start + rows], "lines": lines[start:start + rows]})
+        def frame(kind: str, pieces: list[tuple]) -> pd.DataFrame:
+            ids = np.concatenate([ids for ids, _ in pieces])
+            return pd.DataFrame({"kind": pd.Series(kind, index=range(len(ids)), dtype="str"), "id": ids,
+                                 "lines": np.concatenate([lines for _, lines in pieces])})
+
+        for kind, buckets in self._kinds.items():
+            pieces, size = [], 0
+            for ids, lines in buckets:
+                for start in range(0, len(ids), rows):
+                    piece = (ids[start:start + rows], lines[start:start + rows])
+                    if size + len(piece[0]) > rows:
+                        yield frame(kind, pieces)
+                        pieces, size = [], 0
+                    pieces.append(piece)
+                    size += len(piece[0])
+            if pieces:
+                yield frame(kind, pieces)
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:

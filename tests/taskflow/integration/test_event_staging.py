@@ -60,7 +60,7 @@ def test_a_warehouse_staged_before_the_partitions_reads_the_files_of_its_unfinis
 def test_duplicates_and_conflicts_across_the_groups_of_a_run_are_found_as_within_one(taskflow_world, monkeypatch):
     from include.taskflow import events
 
-    monkeypatch.setattr(events, "STAGE_ROWS", 1)  # every file a group of its own
+    monkeypatch.setattr(events, "STAGE_ROWS", 1)  # every line a group of its own
     w = taskflow_world
     _base(w)
     e1 = event("e1", "task_created", 100, utc(D1, 8))
@@ -91,3 +91,25 @@ def test_an_id_taken_for_a_repeat_that_is_on_one_line_loads_as_any_other(taskflo
     w.night(D1)
     assert _fact_ids(w) == ["e1", "e2", "e3"]
     assert _guarantee(w) == (4, 3, 1, 0)
+
+
+def test_a_file_larger_than_a_group_is_staged_across_groups_and_recorded_once(taskflow_world, monkeypatch):
+    from include.taskflow import events
+
+    monkeypatch.setattr(events, "STAGE_ROWS", 2)  # the 5-line file spans three groups
+    w = taskflow_world
+    _base(w)
+    e1 = event("e1", "task_created", 100, utc(D1, 8))
+    big = w.write_file(D1, "a_big", [e1, event("e2", "task_created", 101, utc(D1, 9)), e1, "not json",
+                                     event("e3", "status_changed", 100, utc(D1, 10), from_status="todo",
+                                           to_status="done")])
+    empty = w.write_file(D1, "b_empty", [])
+    small = w.write_file(D1, "c_small", [event("e4", "task_created", 102, utc(D1, 11))])
+    w.night(D1)
+    assert _fact_ids(w) == ["e1", "e2", "e3", "e4"]
+    assert sorted(w.wh("SELECT path, lines, duplicates FROM audit.file_manifest")) == [
+        (big, 5, 1), (empty, 0, 0), (small, 1, 0)]
+    assert [r[0] for r in w.wh("SELECT source_key FROM audit.quarantine")] == [f"{big}:4"]
+    assert w.wh("SELECT source_path, source_line FROM core.fact_task_events ORDER BY event_id") == [
+        (big, 1), (big, 2), (big, 5), (small, 1)]
+    assert _guarantee(w) == (6, 4, 1, 1)

@@ -71,3 +71,19 @@ def test_the_keys_are_summed_as_they_come_so_the_run_holds_each_key_once():
 
 def test_a_run_without_valid_lines_has_no_keys():
     assert list(RunKeys().frames()) == []
+
+
+def test_many_ids_over_many_groups_repeat_and_add_up_as_a_count_of_every_line_gives():
+    import random
+    from collections import Counter
+
+    rng = random.Random(17)
+    lines = [f"ev-{rng.randrange(20_000)}" for _ in range(12_000)]   # ids spread over every bucket
+    tasks = [rng.randrange(-50, 5_000_000) for _ in range(12_000)]
+    repeats, keys = RepeatedIds(), RunKeys()
+    for start in range(0, len(lines), 500):
+        repeats.add(pd.Series(lines[start:start + 500], dtype="str"))
+        group = Counter(tasks[start:start + 500])
+        keys.add(_part("task", dict(group)))
+    assert repeats.ids() == sorted(i for i, n in Counter(lines).items() if n > 1)
+    assert _summed(keys, rows=1_000) == {("task", t): n for t, n in Counter(tasks).items()}
