@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
+from include.taskflow.event_groups import RepeatedIds, RunKeys
 from include.warehouse_kit import load as kit_load
 from include.warehouse_kit import memory, object_store, pg_io, quality, run_log
 from include.warehouse_kit import staging as kit_staging
@@ -37,7 +38,6 @@ from include.warehouse_kit.settings import settings
 from include.warehouse_kit.sql_files import query, run_sql, statements
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -177,59 +177,6 @@ def date_keys(instants: pd.Series) -> pd.Series:
     return (local.dt.year * 10000 + local.dt.month * 100 + local.dt.day).astype("Int32")
 
 
-# RepeatedIds and RunKeys each hold a run's ids in BUCKETS sorted arrays, so that merging a
-# group's ids in copies one bucket, not all the ids held.
-BUCKET_BITS = 6
-BUCKETS = 1 << BUCKET_BITS
-
-
-def _buckets(of: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """(bucket, positions in `of`) of each bucket `of` names (values in [0, BUCKETS))."""
-    import numpy as np
-
-    order = np.argsort(of, kind="stable")
-    edges = np.searchsorted(of[order], np.arange(BUCKETS + 1))
-    for bucket in range(BUCKETS):
-        if edges[bucket] < edges[bucket + 1]:
-            yield bucket, order[edges[bucket]:edges[bucket + 1]]
-
-
-class RepeatedIds:
-    """The event_ids on more than one valid line of the run, found group by group. The ids of
-    the earlier groups are held as their sorted 32-bit hashes, 4 bytes an id: a line repeats an
-    id when the id is on an earlier line of its group, or its hash is an earlier group's. An id
-    whose hash an earlier, other id shares (about 2,000 of a full load's 4M ids) is taken for a
-    repeat too, which changes nothing: the load ranks a repeated id's lines, and a line alone
-    ranks first and loads."""
-
-    def __init__(self) -> None:
-        import numpy as np
-
-        self._seen = [np.empty(0, dtype=np.uint32) for _ in range(BUCKETS)]  # by the hash's top bits
-        self._found: set[str] = set()
-
-    def add(self, ids: pd.Series) -> None:
-        import numpy as np
-        import pandas as pd
-
-        ids = ids.reset_index(drop=True)
-        hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy().astype(np.uint32)  # the low 32 bits
-        earlier = np.zeros(len(ids), dtype=bool)
-        for bucket, rows in _buckets(hashes >> (32 - BUCKET_BITS)):
-            seen, wanted = self._seen[bucket], hashes[rows]
-            at = np.searchsorted(seen, wanted)
-            inside = at < len(seen)
-            hit = np.zeros(len(rows), dtype=bool)
-            hit[inside] = seen[at[inside]] == wanted[inside]
-            earlier[rows] = hit
-            new = np.unique(wanted[~hit])
-            self._seen[bucket] = np.insert(seen, np.searchsorted(seen, new), new)
-        self._found.update(ids[earlier | ids.duplicated().to_numpy()])
-
-    def ids(self) -> list[str]:
-        return sorted(self._found)
-
-
 def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
     """What the valid lines of a group name, as (kind, id, lines): the tasks, the actors, the
     UTC months (YYYYMM) and the business-timezone dates (YYYYMMDD) of occurred_at."""
@@ -241,59 +188,6 @@ def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
            "month": at.dt.year * 100 + at.dt.month, "day": valid["date_key"]}
     return pd.concat([pd.DataFrame({"kind": kind, "id": values.astype("int64").to_numpy()})
                       for kind, values in ids.items()], ignore_index=True).value_counts().rename("lines").reset_index()
-
-
-class RunKeys:
-    """The groups' line_keys added up over the run: per kind, the ids seen so far with their
-    lines (16 bytes a key), in BUCKETS arrays sorted by id (by id modulo BUCKETS), each group's
-    merged in as it comes. Memory follows the run's distinct keys, not its lines."""
-
-    def __init__(self) -> None:
-        self._kinds: dict[str, list[tuple]] = {}  # kind -> per bucket (ids, lines), int64 arrays sorted by id
-
-    def add(self, part: pd.DataFrame) -> None:
-        import numpy as np
-
-        for kind, rows in part.groupby("kind", sort=False):
-            buckets = self._kinds.setdefault(kind, [(np.empty(0, np.int64), np.empty(0, np.int64))
-                                                    for _ in range(BUCKETS)])
-            all_ids, all_lines = rows["id"].to_numpy(dtype=np.int64), rows["lines"].to_numpy(dtype=np.int64)
-            for bucket, positions in _buckets(all_ids % BUCKETS):
-                order = np.argsort(all_ids[positions], kind="stable")
-                ids, lines = all_ids[positions][order], all_lines[positions][order]
-                known, counts = buckets[bucket]
-                at = np.searchsorted(known, ids)
-                seen = at < len(known)
-                seen[seen] = known[at[seen]] == ids[seen]
-                counts[at[seen]] += lines[seen]  # a part names each id once
-                buckets[bucket] = (np.insert(known, at[~seen], ids[~seen]), np.insert(counts, at[~seen], lines[~seen]))
-
-    def held(self) -> int:
-        """The keys held: the run's distinct (kind, id)."""
-        return sum(len(ids) for buckets in self._kinds.values() for ids, _ in buckets)
-
-    def frames(self, rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        """The sums as (kind, id, lines) frames of at most `rows` rows (none for no keys)."""
-        import numpy as np
-        import pandas as pd
-
-        def frame(kind: str, pieces: list[tuple]) -> pd.DataFrame:
-            ids = np.concatenate([ids for ids, _ in pieces])
-            return pd.DataFrame({"kind": pd.Series(kind, index=range(len(ids)), dtype="str"), "id": ids,
-                                 "lines": np.concatenate([lines for _, lines in pieces])})
-
-        for kind, buckets in self._kinds.items():
-            pieces, size = [], 0
-            for ids, lines in buckets:
-                for start in range(0, len(ids), rows):
-                    piece = (ids[start:start + rows], lines[start:start + rows])
-                    if size + len(piece[0]) > rows:
-                        yield frame(kind, pieces)
-                        pieces, size = [], 0
-                    pieces.append(piece)
-                    size += len(piece[0])
-            if pieces:
-                yield frame(kind, pieces)
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:

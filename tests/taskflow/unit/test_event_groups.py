@@ -1,12 +1,12 @@
-"""What extract_events adds up over the groups a run is staged in (events.RepeatedIds,
-events.RunKeys): the same answer whether the lines come in one group or in many, with memory
+"""What extract_events adds up over the groups a run is staged in (event_groups.RepeatedIds,
+event_groups.RunKeys): the same answer whether the lines come in one group or in many, with memory
 that follows the run's distinct ids and keys rather than its lines."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from include.taskflow.events import RepeatedIds, RunKeys
+from include.taskflow.event_groups import RepeatedIds, RunKeys
 
 
 def _repeats(*groups: list[str]) -> list[str]:
