@@ -137,9 +137,9 @@ def prepare(home: Path, meta_db: str, warehouse_db: str, extra: dict[str, str]) 
 def running(env: dict[str, str], home: Path, dag_id: str) -> Iterator[tuple[httpx.Client, dict]]:
     """The components up, the warm-up task run and `dag_id` unpaused: yields (an authenticated
     REST client, the warm-up's record)."""
-    with airflow_processes.native_stack(env, home / "logs") as base:
-        client = httpx.Client(base_url=base, timeout=30)
-        client.headers["Authorization"] = f"Bearer {airflow_processes.token(base, USER, PASSWORD)}"
+    with airflow_processes.native_stack(env, home / "logs") as stack:
+        client = httpx.Client(base_url=stack.base, timeout=30)
+        client.headers["Authorization"] = f"Bearer {airflow_processes.token(stack.base, USER, PASSWORD)}"
         cold_start = warm_up(client)
         _unpause(client, dag_id)
         yield client, cold_start

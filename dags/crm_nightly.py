@@ -9,8 +9,8 @@ Moves one business day of CRM changes into the warehouse star schema.
 | `extract` | streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
 | `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more, without retries, and warn below that |
 | `load` | per table, one transaction: quarantine bad rows, transform (pandas), COPY into a temp table, merge newer-wins into `core`, release fixed rows, advance the watermark |
-| `marts` | rebuilds `marts.customer_segments`, `segment_summary`, `segment_movement` and `daily_sales` for the business day in one transaction (emits an Asset per mart), then checks them into `audit.data_quality_log` |
-| `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
+| `marts` | rebuilds `marts.customer_segments`, `segment_summary`, `segment_movement` and `daily_sales` for the business day in one transaction, then checks them into `audit.data_quality_log` |
+| `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log`; on success emits an Asset per mart, extra `{"as_of_date", "run_id"}` (audience_handoff runs on `marts.customer_segments`) |
 
 **Interval.** The run for business day D covers `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`
 (default UTC) and starts at D+1 02:00. `airflow dags test crm_nightly 2026-10-06T02:00:00+00:00`
@@ -33,7 +33,8 @@ from include.warehouse_kit.notify import run_success_callback
 from include.warehouse_kit.pipeline import run_task
 from include.warehouse_kit.run_context import airflow_params
 
-# One Asset per mart, emitted when the marts are published: downstream DAGs can schedule on them.
+# One Asset per mart, emitted once the run succeeded (its marts checked): downstream DAGs such
+# as audience_handoff schedule on them.
 MART_ASSETS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
 
 
@@ -56,7 +57,7 @@ def crm_nightly():
     def load(table: str, **context) -> None:
         run_task(context, PIPELINE, "load", table)
 
-    @task(outlets=[Asset(name) for name in MART_ASSETS])
+    @task
     def build_marts(**context) -> None:
         run_task(context, PIPELINE, "build_marts")
 
@@ -64,7 +65,9 @@ def crm_nightly():
     def check_marts(**context) -> None:
         run_task(context, PIPELINE, "check_marts")
 
-    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)])  # the morning Slack summary
+    # The morning Slack summary; the marts' Assets, emitted only once the run has succeeded with
+    # its mart checks passed, each event's extra naming as_of_date and run_id.
+    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)], outlets=[Asset(n) for n in MART_ASSETS])
     def finish_success(**context) -> None:
         run_task(context, PIPELINE, "finish", status="success")
 

@@ -57,8 +57,8 @@ def migrate(env: dict[str, str]) -> None:
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "w") as out:
+def _start(args: list[str], env: dict[str, str], log: Path, mode: str = "w") -> subprocess.Popen:
+    with open(log, mode) as out:
         return subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -101,22 +101,45 @@ def api_server(env: dict[str, str], log: Path, port: int | None = None):
         _stop(proc)
 
 
+class NativeStack:
+    """The running components of `native_stack`; `restart` one with other settings."""
+
+    def __init__(self, base: str, env: dict[str, str], logs: Path) -> None:
+        self.base, self._env, self._logs = base, env, logs
+        self._procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, **overrides: str) -> None:
+        log = self._logs / f"{name}.log"
+        with open(log, "a") as out:  # a restart appends to the component's log
+            out.write(f"--- starting {name} {overrides or ''}\n")
+        self._procs[name] = _start([name], {**self._env, **overrides}, log, mode="a")
+
+    def restart(self, name: str, **overrides: str) -> None:
+        _stop(self._procs.pop(name))
+        self.start(name, **overrides)
+
+    def stop(self) -> None:
+        for proc in self._procs.values():
+            _stop(proc)
+        self._procs.clear()
+
+
 @contextmanager
 def native_stack(env: dict[str, str], logs: Path):
     """The Airflow components of docker-compose.yaml as local processes: api-server, scheduler
-    (LocalExecutor), dag-processor and triggerer. Yields the api-server's base URL."""
+    (LocalExecutor), dag-processor and triggerer. Yields a NativeStack (`.base`: the api-server's
+    base URL)."""
     port = free_port()
     env = {**env, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/"}
     logs.mkdir(parents=True, exist_ok=True)
-    procs: list[subprocess.Popen] = []
-    try:
-        with api_server(env, logs / "api-server.log", port) as (base, _):
+    with api_server(env, logs / "api-server.log", port) as (base, _):
+        stack = NativeStack(base, env, logs)
+        try:
             for name in COMPONENTS[1:]:
-                procs.append(_start([name], env, logs / f"{name}.log"))
-            yield base
-    finally:
-        for proc in procs:
-            _stop(proc)
+                stack.start(name)
+            yield stack
+        finally:
+            stack.stop()
 
 
 def token(base: str, username: str, password: str) -> str:

@@ -5,8 +5,12 @@
    files under .local/taskflow_events) up to the first demo night;
 3. for each of the last 3 business days: apply both generators' ticks, then run
    `airflow dags test crm_nightly <D+1>T02:00:00+00:00` and the same for `taskflow_nightly`
-   (Airflow metadata in SQLite, .local/airflow);
-4. print what each night extracted, loaded and quarantined, for both pipelines.
+   (Airflow metadata in SQLite, .local/airflow), then hand that night's segments to the two
+   demo campaigns of config/campaigns.yaml with
+   `airflow dags test audience_handoff --conf '{"as_of_date": "<D>"}'`: one to a marketing
+   platform on loopback (devtools/marketing_platform.py), one to files in .local/audiences;
+4. print what each night extracted, loaded and quarantined, for both pipelines, and what each
+   audience got: upserted, removed, unchanged.
 
 Run it again and it rebuilds the same sources and re-runs the same nights on the existing
 warehouse: the warehouse ends identical (reruns are idempotent; event files already in the
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import subprocess
 import sys
 import time
@@ -24,10 +29,20 @@ import time
 import psycopg
 
 from devtools import demo_crm, demo_taskflow, embedded_pg
-from devtools.demo_report import taskflow_summary
-from devtools.local_env import LOCAL_DIR, SOURCE_DB, TASKFLOW_DB, TASKFLOW_EVENTS_DIR, WAREHOUSE_DB, airflow_env
+from devtools.demo_report import handoff_summary, taskflow_summary
+from devtools.local_env import (
+    AUDIENCE_EXPORT_DIR,
+    LOCAL_DIR,
+    SOURCE_DB,
+    TASKFLOW_DB,
+    TASKFLOW_EVENTS_DIR,
+    WAREHOUSE_DB,
+    airflow_env,
+)
+from devtools.marketing_platform import MarketingPlatform
 from include.crm.contracts import TABLES
 
+PLATFORM_STATE = LOCAL_DIR / "marketing_platform.json"
 CORE_TABLES = ("core.customer_xref", "core.dim_customer", "core.dim_product",
                "core.fact_orders", "core.fact_order_lines", "marts.customer_segments", "marts.daily_sales")
 
@@ -122,26 +137,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"      {world.lines:,} event lines in {len(world.files):,} files", flush=True)
     print("[4/5] Airflow metadata (SQLite):", env["AIRFLOW_HOME"], flush=True)
     airflow(env, "db", "migrate")
-    print("[5/5] nights:", flush=True)
-    for day in days:
-        tick = demo_crm.tick(source_uri, day=day, seed=args.seed)
-        tasks = demo_taskflow.tick(taskflow_uri, TASKFLOW_EVENTS_DIR, day, seed=args.seed)
-        night_started = time.monotonic()
-        run_at = run_night(env, day)
-        crm_seconds, night_started = time.monotonic() - night_started, time.monotonic()
-        run_night(env, day, "taskflow_nightly")
-        print(f"      {day}: ticks ({tick['new_orders']} new orders, {tick['status_changes']} status changes, "
-              f"{tick['profile_changes']} profile changes; {tasks.lines:,} event lines in "
-              f"{len(tasks.files)} files), then `airflow dags test crm_nightly {run_at}` in {crm_seconds:.0f} s "
-              f"and taskflow_nightly in {time.monotonic() - night_started:.0f} s", flush=True)
-    print(summary(warehouse_uri, days))
-    print(taskflow_summary(warehouse_uri, days))
+    # The marketing platform on loopback; its audiences are kept in .local between demos, as a
+    # real platform keeps them, so that a second demo's handoffs diff against what it holds.
+    with MarketingPlatform(token="demo-token", state_file=PLATFORM_STATE) as platform:
+        env["AIRFLOW_CONN_MARKETING_API"] = platform.connection_uri()
+        print(f"[5/5] nights (marketing platform on {platform.url}):", flush=True)
+        for day in days:
+            tick = demo_crm.tick(source_uri, day=day, seed=args.seed)
+            tasks = demo_taskflow.tick(taskflow_uri, TASKFLOW_EVENTS_DIR, day, seed=args.seed)
+            night_started = time.monotonic()
+            run_at = run_night(env, day)
+            crm_seconds, night_started = time.monotonic() - night_started, time.monotonic()
+            run_night(env, day, "taskflow_nightly")
+            taskflow_seconds, night_started = time.monotonic() - night_started, time.monotonic()
+            airflow(env, "dags", "test", "audience_handoff", "--conf", json.dumps({"as_of_date": str(day)}))
+            print(f"      {day}: ticks ({tick['new_orders']} new orders, {tick['status_changes']} status changes, "
+                  f"{tick['profile_changes']} profile changes; {tasks.lines:,} event lines in "
+                  f"{len(tasks.files)} files), then `airflow dags test crm_nightly {run_at}` in {crm_seconds:.0f} s, "
+                  f"taskflow_nightly in {taskflow_seconds:.0f} s and audience_handoff in "
+                  f"{time.monotonic() - night_started:.0f} s", flush=True)
+        print(summary(warehouse_uri, days))
+        print(taskflow_summary(warehouse_uri, days))
+        print(handoff_summary(warehouse_uri, days))
+        held = {a: len(platform.members(a)) for a in sorted(platform.state()["audiences"])}
+        print("  on the loopback platform now: " + (", ".join(f"{a}: {n:,} members" for a, n in held.items())
+                                                   or "no audience"))
     print(f"""
 Where the data is
   source CRM     {source_uri}   (schema crm)
   TaskFlow       {taskflow_uri}   (schema taskflow), events in {TASKFLOW_EVENTS_DIR}
   warehouse      {warehouse_uri}   (schemas staging, core, marts, audit)
   psql           psql {warehouse_uri}
+  audiences      files in {AUDIENCE_EXPORT_DIR} (members.csv, removed.csv, manifest.json per night)
   pages          Customer segments at /segments/, Task analytics at /task-analytics/ (in `make airflow`)
   server files   {embedded_pg.data_dir()}   (stop it with `make pg-stop`)
   Airflow UI     `make airflow`, then http://localhost:8080 (user admin; it prints the password)

@@ -66,3 +66,20 @@ def taskflow_summary(warehouse_uri: str, days: list[dt.date]) -> str:
         fingerprint = conn.execute(FINGERPRINT).fetchone()[0]
         lines.append(f"  content fingerprint        {fingerprint}  (the same after every rerun of these nights)")
     return "\n".join(lines)
+
+
+def handoff_summary(warehouse_uri: str, days: list[dt.date]) -> str:
+    """What audience_handoff sent each night, per audience (audit.handoff_log)."""
+    with psycopg.connect(warehouse_uri) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (as_of_date, audience_id) as_of_date, audience_id, destination, status, upserted, "
+            "removed, unchanged, batches, http_retries FROM audit.handoff_log "
+            "WHERE dag_id = 'audience_handoff' AND as_of_date = ANY(%s) "
+            "ORDER BY as_of_date, audience_id, logged_at DESC", (days,)).fetchall()
+    header = (f"{'night':<12} {'audience':<16} {'destination':<14} {'status':<11} {'upserted':>9} {'removed':>8} "
+              f"{'unchanged':>10} {'batches':>8}")
+    lines = ["", "Audience handoff (config/campaigns.yaml)", header, "-" * len(header)]
+    for day, audience, destination, status, upserted, removed, unchanged, batches, _ in rows:
+        lines.append(f"{day!s:<12} {audience:<16} {destination or '':<14} {status:<11} {upserted:>9,} "
+                     f"{removed:>8,} {unchanged:>10,} {batches:>8,}")
+    return "\n".join(lines)

@@ -17,6 +17,7 @@ SOURCE_DB = "crm"
 TASKFLOW_DB = "taskflow"
 WAREHOUSE_DB = "warehouse"
 TASKFLOW_EVENTS_DIR = LOCAL_DIR / "taskflow_events"
+AUDIENCE_EXPORT_DIR = LOCAL_DIR / "audiences"  # audience_handoff's file destination
 # Every source pool the DAGs name: the scheduler never schedules a task whose pool is missing.
 SOURCE_POOLS = ((crm.SOURCE_POOL, crm.SOURCE_POOL_SLOTS, "Concurrent queries against the CRM source"),
                 (taskflow.SOURCE_POOL, taskflow.SOURCE_POOL_SLOTS, "Concurrent queries against TaskFlow"))
@@ -35,6 +36,7 @@ def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
     env.setdefault("AIRFLOW_CONN_TASKFLOW_SOURCE", embedded_pg.base_uri(TASKFLOW_DB))
     env.setdefault("ETL_TASKFLOW_EVENTS_URL", TASKFLOW_EVENTS_DIR.resolve().as_uri())
     env.setdefault("AIRFLOW_CONN_WAREHOUSE", embedded_pg.base_uri(warehouse_db))
+    env.setdefault("ETL_AUDIENCE_EXPORT_URL", AUDIENCE_EXPORT_DIR.resolve().as_uri())
     env.update({
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),

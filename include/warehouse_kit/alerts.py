@@ -51,6 +51,7 @@ class RunReport:
     tables: tuple[str, ...]  # the order of the counts table
     warnings: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    counts_table: bool = True
 
 
 SectionReader = Callable[[psycopg.Connection, RunReport], Sequence[Section]]
@@ -68,6 +69,7 @@ class SummaryContent:
 
     tables: tuple[str, ...] = ()
     sections: SectionReader = no_sections
+    counts_table: bool = True  # False: a DAG whose run log counts are not per source table
 
 
 PLAIN_SUMMARY = SummaryContent()  # a DAG whose domain adds nothing
@@ -108,7 +110,8 @@ def run_report(wh: psycopg.Connection, dag_id: str, run_id: str,
     checks = wh.execute(query("kit/alerts/select_run_checks.sql"), keys).fetchall()
     tables = content.tables or tuple(counts)
     report = RunReport(dag_id, run_id, business_date, status, float(seconds) if seconds is not None else None,
-                       counts, tables, quality_warnings(counts, checks, tables))
+                       counts, tables, quality_warnings(counts if content.counts_table else {}, checks, tables),
+                       counts_table=content.counts_table)
     report.sections = list(content.sections(wh, report))
     return report
 
@@ -117,13 +120,14 @@ def summary_text(report: RunReport) -> str:
     """The morning Slack summary (Slack mrkdwn)."""
     duration = f"{report.duration_seconds:.0f} s" if report.duration_seconds is not None else "unknown"
     width = max([TABLE_COLUMN_WIDTH, *(len(t) + 1 for t in report.tables)])
-    lines = [f"*{report.dag_id}* business day {report.business_date}: {report.status} in {duration}",
-             "```", f"{'table':<{width}}{'extracted':>11}{'loaded':>10}{'quarantined':>13}"]
-    for table in report.tables:
-        c = report.table_counts.get(table) or {}
-        lines.append(f"{table:<{width}}{c.get('extracted', 0):>11,}{c.get('loaded', 0):>10,}"
-                     f"{c.get('quarantined', 0):>13,}")
-    lines.append("```")
+    lines = [f"*{report.dag_id}* business day {report.business_date}: {report.status} in {duration}"]
+    if report.counts_table:
+        lines += ["```", f"{'table':<{width}}{'extracted':>11}{'loaded':>10}{'quarantined':>13}"]
+        for table in report.tables:
+            c = report.table_counts.get(table) or {}
+            lines.append(f"{table:<{width}}{c.get('extracted', 0):>11,}{c.get('loaded', 0):>10,}"
+                         f"{c.get('quarantined', 0):>13,}")
+        lines.append("```")
     lines.append("*Quality warnings:* " + ("none" if not report.warnings else ""))
     lines += [f"• {w}" for w in report.warnings]
     for section in report.sections:
@@ -155,8 +159,20 @@ def lateness_body(text: str) -> str:
     return f"<p>{html.escape(text, quote=False)}</p><p>First checks: docs/operations.md</p>"
 
 
-def failure_subject(dag_id: str, business_date: dt.date | str, task_id: str) -> str:
-    return f"[ETL FAILED] {dag_id} business day {business_date}: task {task_id} failed"
+def failure_subject(dag_id: str, business_date: dt.date | str, task_id: str, detail: str | None = None) -> str:
+    """`detail`: what failed inside the task, when its error says (an exception's `alert_detail`)."""
+    subject = f"[ETL FAILED] {dag_id} business day {business_date}: task {task_id} failed"
+    return f"{subject} ({detail})" if detail else subject
+
+
+def alert_detail(exception: object) -> str | None:
+    """The `alert_detail` of an exception or of the error it was raised from."""
+    while exception is not None:
+        detail = getattr(exception, "alert_detail", None)
+        if detail:
+            return str(detail)
+        exception = getattr(exception, "__cause__", None)
+    return None
 
 
 def failure_body(*, dag_id: str, run_id: str, task_id: str, business_date: dt.date | str, try_number: int,

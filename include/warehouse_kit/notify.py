@@ -46,6 +46,22 @@ def _business_date(start: dt.datetime | None) -> str:
     return str(start.astimezone(settings().business_tz).date()) if start else "unknown"
 
 
+def _logged_business_date(dag_id: str, run_id: str) -> str | None:
+    """The day the run's row in audit.etl_run_log names: a run keyed on a business day rather
+    than on its data interval (asset-triggered, manual) has it only there."""
+    from include.warehouse_kit import connections
+    from include.warehouse_kit.sql_files import query
+
+    try:
+        with connections.connect(WAREHOUSE_CONN_ID) as wh:
+            row = wh.execute(query("kit/alerts/select_run.sql"), {"dag_id": dag_id, "run_id": run_id}).fetchone()
+    except Exception:
+        log.warning("could not read the business day of %s %s from audit.etl_run_log", dag_id, run_id,
+                    exc_info=True)
+        return None
+    return str(row[0]) if row else None
+
+
 def _dag_id(context) -> str:
     ti = context.get("ti")
     return ti.dag_id if ti is not None else context["dag"].dag_id
@@ -92,11 +108,12 @@ def _send_failure_email(context) -> None:
         log.info("run %s of %s already sent its failure email", run_id, ti.dag_id)
         return
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
-    business_date = _business_date(start)
+    business_date = _logged_business_date(ti.dag_id, run_id) or _business_date(start)
     SmtpNotifier(
         to=to,
         from_email=_from_email(conn),
-        subject=alerts.failure_subject(ti.dag_id, business_date, ti.task_id),
+        subject=alerts.failure_subject(ti.dag_id, business_date, ti.task_id,
+                                       alerts.alert_detail(context.get("exception"))),
         html_content=alerts.failure_body(
             dag_id=ti.dag_id, run_id=run_id, task_id=ti.task_id, business_date=business_date,
             try_number=ti.try_number, interval_start=start, interval_end=end,

@@ -1,4 +1,5 @@
-"""List and read partitioned files in object storage through Airflow's ObjectStoragePath.
+"""List and read partitioned files, and write complete exports, in object storage through
+Airflow's ObjectStoragePath (`list_partitioned_files`, `write_export`, `read_manifest`).
 
 A root is an ObjectStoragePath URL: `file:///srv/logs` (no connection) or
 `s3://<conn_id>@bucket/prefix` (the amazon provider with s3fs; the connection's extra may carry
@@ -28,9 +29,13 @@ only a folder marker (`prefix/`), is an empty root; a prefix with nothing under 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import posixpath
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -105,3 +110,46 @@ def _basename(entry: dict) -> str:
 def _partition_value(entry: dict, key: str) -> str | None:
     name_key, equals, value = _basename(entry).partition("=")
     return value if entry["type"] == "directory" and equals and name_key == key and value else None
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str                     # the file's name in the export folder
+    chunks: Iterable[bytes]       # its content, streamed
+    rows: int | None = None       # data rows, for the manifest
+
+
+def write_export(root_url: str, folder: str, files: Sequence[ExportFile], manifest: Mapping[str, Any],
+                 manifest_name: str = "manifest.json") -> dict[str, Any]:
+    """Write `files` under `<root>/<folder>/`, then the manifest: `manifest` plus, per file, its
+    bytes, rows and sha256. An object store has no atomic rename, so a reader trusts a folder
+    only once its manifest is there: an earlier manifest is deleted before any file is
+    rewritten, and the new one is written last. Returns the manifest written."""
+    _require_connection(root_url)
+    target = _root(root_url) / folder
+    target.mkdir(parents=True, exist_ok=True)
+    old = target / manifest_name
+    if old.exists():
+        old.unlink()
+    written: dict[str, Any] = {}
+    for file in files:
+        digest, size = hashlib.sha256(), 0
+        with (target / file.name).open("wb") as out:
+            for chunk in file.chunks:
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        written[file.name] = {"bytes": size, "rows": file.rows, "sha256": digest.hexdigest()}
+    document = {**manifest, "files": written}
+    with (target / manifest_name).open("wb") as out:
+        out.write(json.dumps(document, indent=2, sort_keys=True).encode())
+    return document
+
+
+def read_manifest(root_url: str, folder: str, manifest_name: str = "manifest.json") -> dict[str, Any] | None:
+    """The manifest of `<root>/<folder>/`, or None while the folder has none."""
+    _require_connection(root_url)
+    path = _root(root_url) / folder / manifest_name
+    if not path.exists():
+        return None
+    return json.loads(path.read_bytes())

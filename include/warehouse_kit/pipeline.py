@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from include.warehouse_kit.run_context import WATERMARK_PARAMS, ParamSpec, RunContext
 from include.warehouse_kit.tables import SourceTable
@@ -49,6 +50,14 @@ class Pipeline:
     # The pipeline that owned the warehouse before the audit tables were keyed per pipeline:
     # its bootstrap migrates them (include/sql/kit/bootstrap/migrate_audit_keys.sql).
     owns_unkeyed_audit: bool = False
+    # How a task's RunContext is made from Airflow's context and the warehouse connection;
+    # None: from the run's data interval (RunContext.from_airflow).
+    run_context: Callable[[Mapping[str, Any], Any, Pipeline], RunContext] | None = None
+
+    def context(self, context: Mapping[str, Any], wh) -> RunContext:
+        if self.run_context is None:
+            return RunContext.from_airflow(context, self.params)
+        return self.run_context(context, wh, self)
 
     def table(self, name: str) -> SourceTable:
         return next(t for t in self.tables if t.name == name)
@@ -84,16 +93,33 @@ def run_task(context, pipeline: Pipeline, step_name: str, table: str | None = No
 
     step = pipeline.step(step_name)
     source_table = pipeline.table(table) if table is not None else None
-    ctx = RunContext.from_airflow(context, pipeline.params)
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         wh = stack.enter_context(connections.connect(WAREHOUSE_CONN_ID))
+        try:
+            ctx = pipeline.context(context, wh)
+        except FinalError as error:
+            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
         src = stack.enter_context(connections.connect(pipeline.source_conn_id)) if step.reads_source else None
         try:
             _call(step, wh, src, ctx, source_table, **kwargs)
         except FinalError as error:
             raise AirflowFailException(f"{type(error).__name__}: {error}") from error
         _record_seconds(wh, ctx, step.task_id(source_table), started)
+    _describe_outlet_events(context, ctx)
+
+
+def outlet_extra(ctx: RunContext) -> dict[str, str]:
+    """What every asset event a step emits carries: the run's business day and its run."""
+    return {"as_of_date": str(ctx.business_date), "dag_id": ctx.dag_id, "run_id": ctx.run_id}
+
+
+def _describe_outlet_events(context, ctx: RunContext) -> None:
+    outlets = getattr(context.get("task"), "outlets", None) or ()
+    if outlets:
+        events = context["outlet_events"]
+        for asset in outlets:
+            events[asset].extra = outlet_extra(ctx)
 
 
 def run_in_process(pipeline: Pipeline, source_uri: str, warehouse_uri: str, ctx: RunContext) -> None:

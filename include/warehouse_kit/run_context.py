@@ -8,6 +8,7 @@ other Params are in `RunContext.params`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,17 +22,23 @@ DEFAULT_LOOKBACK_HOURS = 2
 
 @dataclass(frozen=True)
 class ParamSpec:
+    """A Param: a boolean, a bounded whole number, or (`is_date`) an optional ISO date, whose
+    value in the task is a `datetime.date` or None."""
+
     name: str
-    default: bool | int
+    default: bool | int | None
     description: str
     minimum: int | None = None
     maximum: int | None = None
+    is_date: bool = False
 
     @property
     def kind(self) -> type:
-        return type(self.default)
+        return dt.date if self.is_date else type(self.default)
 
     def check(self, value: Any) -> Any:
+        if self.is_date:
+            return self._check_date(value)
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise ValueError(f"param {self.name} must be true or false, got {value!r}")
@@ -42,9 +49,21 @@ class ParamSpec:
                              f"got {value!r}")
         return value
 
+    def _check_date(self, value: Any) -> dt.date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str) and len(value) == 10:
+            with contextlib.suppress(ValueError):
+                return dt.date.fromisoformat(value)
+        raise ValueError(f"param {self.name} must be a date YYYY-MM-DD or empty, got {value!r}")
+
     def airflow_param(self):
         from airflow.sdk import Param
 
+        if self.is_date:
+            return Param(self.default, type=["null", "string"], format="date", description=self.description)
         if self.kind is bool:
             return Param(self.default, type="boolean", description=self.description)
         bounds = {k: v for k, v in (("minimum", self.minimum), ("maximum", self.maximum)) if v is not None}
@@ -114,6 +133,18 @@ class RunContext:
             "lookback_hours", DEFAULT_LOOKBACK_HOURS)
         return cls(run_id=context["run_id"], dag_id=dag_id, interval_start=start, interval_end=end,
                    full_refresh=full_refresh, lookback_hours=lookback_hours, params=params)
+
+    @classmethod
+    def for_business_day(cls, *, dag_id: str, run_id: str, day: dt.date,
+                         params: Mapping[str, Any] | None = None) -> RunContext:
+        """The context of a run keyed on a business day rather than on a data interval (an
+        asset-triggered or manual run): the interval is the day, [D 00:00, D+1 00:00) in
+        ETL_BUSINESS_TZ."""
+        tz = settings().business_tz
+        start = dt.datetime.combine(day, dt.time(0), tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
+        return cls(run_id=run_id, dag_id=dag_id, interval_start=start.astimezone(dt.UTC),
+                   interval_end=end.astimezone(dt.UTC), params=dict(params or {}))
 
     def keys(self) -> dict[str, str]:
         """The run's key in every audit table."""

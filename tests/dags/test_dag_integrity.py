@@ -73,6 +73,7 @@ def test_every_dag_retries_at_least_twice_by_default(bag):
 NO_RETRY_TASKS = {
     ("crm_nightly", "finish_failed"): "marks the run failed; retrying would only repeat the bookkeeping",
     ("taskflow_nightly", "finish_failed"): "marks the run failed; retrying would only repeat the bookkeeping",
+    ("audience_handoff", "finish_failed"): "marks the run and its unfinished audiences failed",
 }
 
 
@@ -223,10 +224,13 @@ def test_crm_nightly_rebuilds_and_checks_the_marts_after_the_last_load(nightly):
     assert {"marts.build_marts", "marts.check_marts"} <= nightly.get_task("finish_failed").upstream_task_ids
 
 
-def test_crm_nightly_publishes_one_asset_per_mart(nightly):
-    outlets = {a.name for a in nightly.get_task("marts.build_marts").outlets}
+def test_crm_nightly_publishes_one_asset_per_mart_only_once_the_run_has_succeeded(nightly):
+    # Emitted by finish_success, which runs after check_marts: a consumer never starts on a
+    # snapshot that is unchecked, or whose run has not been logged a success yet.
+    outlets = {a.name for a in nightly.get_task("finish_success").outlets}
     assert outlets == {"marts.customer_segments", "marts.segment_summary", "marts.segment_movement",
                        "marts.daily_sales"}
+    assert [t.task_id for t in nightly.tasks if t.outlets] == ["finish_success"]
 
 
 def _returned_values(function: ast.FunctionDef) -> list[int]:

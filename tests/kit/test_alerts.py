@@ -67,6 +67,24 @@ def test_failure_subject_names_dag_business_day_and_task():
         "[ETL FAILED] crm_nightly business day 2026-10-05: task load.load_orders failed")
 
 
+class _Detailed(Exception):
+    alert_detail = "audience vip"
+
+
+def test_failure_subject_adds_the_detail_the_error_gives_even_through_a_wrapping_exception():
+    try:
+        try:
+            raise _Detailed("1 of 2 audiences failed")
+        except _Detailed as error:
+            raise RuntimeError("wrapped") from error
+    except RuntimeError as wrapped:
+        detail = alerts.alert_detail(wrapped)
+    assert detail == "audience vip"
+    assert alerts.failure_subject("pipe_a", dt.date(2026, 10, 5), "record", detail) == (
+        "[ETL FAILED] pipe_a business day 2026-10-05: task record failed (audience vip)")
+    assert alerts.alert_detail(ValueError("plain")) is None and alerts.alert_detail(None) is None
+
+
 def test_failure_body_escapes_the_exception_and_links_the_log():
     body = alerts.failure_body(dag_id="crm_nightly", run_id="r1", task_id="t", business_date="2026-10-05",
                                try_number=3, interval_start="2026-10-05", interval_end="2026-10-06",
@@ -89,3 +107,12 @@ def test_lateness_text_says_what_state_the_night_is_in():
 def test_lateness_subject_names_the_watched_dag():
     assert alerts.lateness_subject("pipe_a", dt.date(2026, 10, 5)) == (
         "[ETL LATE] pipe_a business day 2026-10-05 has not finished")
+
+
+def test_a_summary_without_a_counts_table_has_no_table_and_no_quarantine_warnings():
+    report = alerts.RunReport("pipe_b", "r1", dt.date(2026, 10, 5), "success", 2.0, {}, (), [],
+                              [alerts.Section("*Items:*", ("a: 1",))], counts_table=False)
+    text = alerts.summary_text(report)
+    assert "```" not in text and "extracted" not in text
+    assert text == ("*pipe_b* business day 2026-10-05: success in 2 s\n*Quality warnings:* none\n"
+                    "*Items:*\n• a: 1")

@@ -9,7 +9,9 @@ PYTHONPATH set, and TCP URIs for both databases.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +23,9 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def dags_test(world, tmp_path, dag_id: str = "crm_nightly", when: str = "2026-10-06T02:00:00+00:00",
-              **extra_env: str) -> subprocess.CompletedProcess:
-    """Run the documented command with only the documented variables (plus PATH and HOME)."""
+              conf: dict | None = None, **extra_env: str) -> subprocess.CompletedProcess:
+    """Run the documented command with only the documented variables (plus PATH and HOME);
+    `when=""` leaves the logical date to Airflow, `conf` is passed as --conf."""
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ.get("HOME", str(tmp_path)),
@@ -35,6 +38,8 @@ def dags_test(world, tmp_path, dag_id: str = "crm_nightly", when: str = "2026-10
         **extra_env,
     }
     command = f"airflow db migrate && airflow dags test {dag_id} {when}"
+    if conf is not None:
+        command += f" --conf {shlex.quote(json.dumps(conf))}"
     return subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -4,6 +4,7 @@ file:// and from s3://<conn_id>@bucket/prefix (moto on loopback, connection from
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import uuid
 
@@ -11,7 +12,14 @@ import pytest
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from devtools.s3_server import shared_server
-from include.warehouse_kit.object_store import StoredFile, list_partitioned_files, read_bytes
+from include.warehouse_kit.object_store import (
+    ExportFile,
+    StoredFile,
+    list_partitioned_files,
+    read_bytes,
+    read_manifest,
+    write_export,
+)
 
 CONN_ID = "kit_object_store_s3"
 LINE = b'{"n": 1}\n'  # 9 bytes
@@ -170,3 +178,39 @@ def test_an_empty_bucket_or_a_prefix_with_only_a_folder_marker_gives_no_files(s3
 def test_read_bytes_refuses_a_path_outside_the_root(file_url, path):
     with pytest.raises(ValueError, match="not a path inside the root"):
         read_bytes(file_url, path)
+
+
+@pytest.fixture(params=["file", "s3"])
+def export_url(request, tmp_path, s3, bucket):
+    return (tmp_path / "exports").as_uri() if request.param == "file" else s3.url(CONN_ID, bucket, "exports")
+
+
+def test_an_export_writes_its_files_then_a_manifest_with_each_files_size_rows_and_sha256(export_url):
+    rows = [b"id,name\r\n", b"1,a\r\n", b"2,b\r\n"]
+    written = write_export(export_url, "vip/2026-10-05", [ExportFile("members.csv", iter(rows), rows=2),
+                                                          ExportFile("removed.csv", iter([b"id\r\n"]), rows=0)],
+                           {"as_of_date": "2026-10-05"})
+    assert written == read_manifest(export_url, "vip/2026-10-05") == {
+        "as_of_date": "2026-10-05",
+        "files": {"members.csv": {"bytes": 19, "rows": 2, "sha256": hashlib.sha256(b"".join(rows)).hexdigest()},
+                  "removed.csv": {"bytes": 4, "rows": 0, "sha256": hashlib.sha256(b"id\r\n").hexdigest()}}}
+    assert read_bytes(export_url, "vip/2026-10-05/members.csv") == b"".join(rows)
+
+
+def test_a_folder_without_a_manifest_reads_as_no_export(export_url):
+    assert read_manifest(export_url, "vip/2026-10-05") is None
+
+
+def test_a_rewrite_that_breaks_midway_leaves_no_manifest_so_no_reader_trusts_the_half_written_folder(export_url):
+    write_export(export_url, "vip/2026-10-05", [ExportFile("members.csv", iter([b"old\r\n"]), rows=1)], {})
+
+    def breaking():
+        yield b"new,"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_export(export_url, "vip/2026-10-05", [ExportFile("members.csv", breaking(), rows=1)], {})
+    assert read_manifest(export_url, "vip/2026-10-05") is None
+    write_export(export_url, "vip/2026-10-05", [ExportFile("members.csv", iter([b"new\r\n"]), rows=1)], {"n": 2})
+    assert read_manifest(export_url, "vip/2026-10-05")["n"] == 2
+    assert read_bytes(export_url, "vip/2026-10-05/members.csv") == b"new\r\n"

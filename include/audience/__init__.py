@@ -1,0 +1,1 @@
+"""The audience handoff: RFM segments become campaign audiences at their destinations."""

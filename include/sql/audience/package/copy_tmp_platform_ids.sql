@@ -1,0 +1,1 @@
+COPY tmp_platform_ids (external_id) FROM STDIN

@@ -1,0 +1,6 @@
+INSERT INTO audit.handoff_packages
+    (dag_id, run_id, audience_id, destination, as_of_date, name, description, based_on, full_resync,
+     members, upserts, removes, unchanged, checksum, superseded_by)
+VALUES (%(dag_id)s, %(run_id)s, %(audience_id)s, %(destination)s, %(as_of_date)s, %(name)s, %(description)s,
+        %(based_on)s, %(full_resync)s, 0, 0, 0, 0, '', %(superseded_by)s)
+RETURNING package_id;

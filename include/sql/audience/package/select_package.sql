@@ -1,0 +1,3 @@
+SELECT package_id, based_on, upserts, removes, unchanged, members, checksum, superseded_by
+FROM audit.handoff_packages
+WHERE dag_id = %(dag_id)s AND run_id = %(run_id)s AND audience_id = %(audience_id)s;

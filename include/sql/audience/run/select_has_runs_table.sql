@@ -1,0 +1,1 @@
+SELECT to_regclass('audit.handoff_runs') IS NOT NULL;

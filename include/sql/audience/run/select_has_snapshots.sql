@@ -1,0 +1,1 @@
+SELECT to_regclass('marts.customer_segments') IS NOT NULL;

@@ -1,0 +1,1 @@
+SELECT max(as_of_date) FROM marts.customer_segments;
