@@ -43,7 +43,7 @@ class Fault:
     audience_id: str | None = None    # None: any audience
     times: int = 1                    # matching requests it hits, then it is used up
     status: int | None = None         # answer with this status ...
-    retry_after: float | None = None  # ... and a Retry-After header (seconds)
+    retry_after: float | str | None = None  # ... and a Retry-After header (seconds, or the header's text)
     body: str = ""                    # the body for `status`
     after_apply: bool = False         # apply (and store under the key) first, then fault
     delay: float = 0.0                # sleep before answering (after applying if after_apply)
@@ -325,7 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Sleep the fault's delay, then drop or answer its status: True if it did either."""
         time.sleep(fault.delay)
         if fault.drop or fault.status is not None:
-            headers = [("Retry-After", f"{fault.retry_after:g}")] if fault.retry_after is not None else []
+            after = fault.retry_after
+            headers = [("Retry-After", after if isinstance(after, str) else f"{after:g}")] if after is not None else []
             body = fault.body.encode() or {"error": f"injected {fault.status}"}
             self._answer(entry, None if fault.drop else fault.status, body, headers)
         return fault.drop or fault.status is not None

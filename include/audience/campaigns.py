@@ -8,6 +8,7 @@ missing, is not YAML, or has no `campaigns:` list fails the whole run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -77,7 +78,7 @@ class CampaignSet:
 
 def _label(entry: Any, index: int) -> str:
     raw = entry.get("audience_id") if isinstance(entry, dict) else None
-    return raw if isinstance(raw, str) and raw.strip() else f"campaigns[{index}]"
+    return raw.strip() if isinstance(raw, str) and raw.strip() else f"campaigns[{index}]"
 
 
 def _describe(error: ValidationError) -> str:
@@ -88,39 +89,65 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    index: int
+    label: str
+    campaign: Campaign | None
+    problem: str | None  # what is wrong with the entry itself, without the campaign's name
+    destination: str | None
+
+
+def _check(index: int, entry: Any) -> _Checked:
+    label = _label(entry, index)
+    if not isinstance(entry, dict):
+        return _Checked(index, label, None, f"an entry must be a mapping of fields, got {type(entry).__name__}", None)
+    destination = entry.get("destination") if entry.get("destination") in DESTINATIONS else None
+    try:
+        return _Checked(index, label, Campaign.model_validate(entry), None, destination)
+    except ValidationError as error:
+        return _Checked(index, label, None, _describe(error), destination)
+
+
 def parse(entries: list[Any]) -> CampaignSet:
-    """Check each entry on its own. An audience_id declared twice fails every entry that has it."""
-    valid, invalid = [], []
+    """Check each entry on its own. An audience_id declared twice fails every entry that has it,
+    in one error that names each place and what else is wrong with each."""
+    by_label: dict[str, list[_Checked]] = {}
     for index, entry in enumerate(entries):
-        label = _label(entry, index)
-        destination = entry.get("destination") if isinstance(entry, dict) else None
-        destination = destination if destination in DESTINATIONS else None
-        if not isinstance(entry, dict):
-            invalid.append(InvalidCampaign(label, f"campaign {label}: an entry must be a mapping of fields, "
-                                                  f"got {type(entry).__name__}"))
+        checked = _check(index, entry)
+        by_label.setdefault(checked.label, []).append(checked)
+    valid, invalid = [], []
+    for label, same in by_label.items():
+        if len(same) == 1 and same[0].campaign is not None:
+            valid.append(same[0].campaign)
             continue
-        try:
-            valid.append((index, Campaign.model_validate(entry)))
-        except ValidationError as error:
-            invalid.append(InvalidCampaign(label, f"campaign {label}: {_describe(error)}", destination))
-    seen: dict[str, list[int]] = {}
-    for index, campaign in valid:
-        seen.setdefault(campaign.audience_id, []).append(index)
-    for label in [i.audience_id for i in invalid if i.audience_id in seen]:
-        seen[label].append(-1)
-    twice = {a for a, where in seen.items() if len(where) > 1}
-    for audience_id in sorted(twice):
-        where = ", ".join(f"campaigns[{i}]" for i in seen[audience_id] if i >= 0)
-        invalid.append(InvalidCampaign(audience_id, f"campaign {audience_id}: audience_id: declared more than "
-                                                    f"once ({where}); an audience_id must be unique"))
-    invalid = [i for i in invalid if i.audience_id not in twice or "declared more than once" in i.error]
-    return CampaignSet(tuple(c for _, c in valid if c.audience_id not in twice), tuple(invalid))
+        destination = next((c.destination for c in same if c.destination), None)
+        if len(same) == 1:
+            invalid.append(InvalidCampaign(label, f"campaign {label}: {same[0].problem}", destination))
+            continue
+        places = ", ".join(f"campaigns[{c.index}]" for c in same)
+        problems = "".join(f"; campaigns[{c.index}]: {c.problem}" for c in same if c.problem)
+        invalid.append(InvalidCampaign(label, f"campaign {label}: audience_id: declared more than once ({places}); "
+                                              f"an audience_id must be unique{problems}", destination))
+    return CampaignSet(tuple(valid), tuple(invalid))
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader with YAML 1.2's booleans: only true and false. YAML 1.1 also reads
+    yes, no, on and off as booleans, which would turn Norway (`countries: [NO]`) into false."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 def load(path: Path) -> CampaignSet:
     """The campaigns of the file at `path`."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # _Loader is a SafeLoader
     except FileNotFoundError:
         raise CampaignFileError(f"campaign file {path} does not exist (set ETL_CAMPAIGNS_FILE)") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:

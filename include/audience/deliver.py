@@ -29,7 +29,7 @@ from include.audience.contracts import MEMBER_FIELDS, REMOVED_FIELDS, export_url
 from include.audience.marketing_api import DeliveryError, MarketingApi, settings_from_airflow
 from include.audience.run import AudienceResult
 from include.warehouse_kit import object_store
-from include.warehouse_kit.page_kit.csv_export import any_row, encode
+from include.warehouse_kit.page_kit.csv_export import any_row, csv_rows, encode
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query
 
@@ -90,8 +90,12 @@ def to_marketing_api(wh, ctx, campaign, package, previous, api: Callable[[], Mar
 
 
 def _member_rows(wh: psycopg.Connection, ctx: RunContext, campaign: dict):
-    rows = wh.execute(query("audience/execute/select_export_rows.sql"), packages.keys(ctx, campaign)).fetchall()
-    return [[json.loads(payload).get(f) for f in MEMBER_FIELDS] for (payload,) in rows]
+    """members.csv's columns, converter and rows (the segments page's CSV cells)."""
+    columns, convert, rows = csv_rows(wh, query("audience/execute/select_export_rows.sql"),
+                                      packages.keys(ctx, campaign))
+    if tuple(columns) != MEMBER_FIELDS:
+        raise RuntimeError(f"select_export_rows.sql gives {columns}, not the contract's {MEMBER_FIELDS}")
+    return convert, rows
 
 
 def _removed_rows(wh: psycopg.Connection, ctx: RunContext, campaign: dict, package: packages.Package):
@@ -111,9 +115,9 @@ def to_file(wh, ctx, campaign, package, previous, api=None) -> Delivery:
     if (not pending and previous is not None and previous.complete_as_of_date == ctx.business_date
             and not ctx.params.get("full_resync")):
         return Delivery(sent_nothing=True)
-    members, removed = _member_rows(wh, ctx, campaign), _removed_rows(wh, ctx, campaign, package)
+    (convert, members), removed = _member_rows(wh, ctx, campaign), _removed_rows(wh, ctx, campaign, package)
     object_store.write_export(export_url(), f"{audience_id}/{ctx.business_date}", [
-        object_store.ExportFile("members.csv", encode(MEMBER_FIELDS, [members], any_row), len(members)),
+        object_store.ExportFile("members.csv", encode(MEMBER_FIELDS, [members], convert), len(members)),
         object_store.ExportFile("removed.csv", encode(REMOVED_FIELDS, [removed], any_row), len(removed)),
     ], {"audience_id": audience_id, "name": campaign["name"], "as_of_date": str(ctx.business_date),
         "run_id": ctx.run_id, "package_checksum": package.checksum,
@@ -149,7 +153,7 @@ def deliver(wh: psycopg.Connection, ctx: RunContext, campaign: dict,
             return result
         delivery = DESTINATIONS[destination](wh, ctx, campaign, package, previous, api)
         upserted, removed, batches, retries = wh.execute(query("audience/execute/select_package_acks.sql"),
-                                                         {"package_id": package.package_id}).fetchone()
+                                                         packages.keys(ctx, campaign)).fetchone()
         result.status, result.upserted, result.removed = "success", upserted, removed
         result.unchanged, result.batches = package.unchanged, batches
         result.http_retries = retries + delivery.http_retries
@@ -172,6 +176,6 @@ def _acked_so_far(wh, ctx, campaign, result: AudienceResult) -> None:
     package = packages.existing(wh, ctx, campaign)
     if package is not None:
         upserted, removed, batches, retries = wh.execute(query("audience/execute/select_package_acks.sql"),
-                                                         {"package_id": package.package_id}).fetchone()
+                                                         packages.keys(ctx, campaign)).fetchone()
         result.upserted, result.removed, result.batches, result.http_retries = upserted, removed, batches, retries
         result.unchanged, result.package_checksum = package.unchanged, package.checksum

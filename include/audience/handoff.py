@@ -93,6 +93,7 @@ def extract(wh: psycopg.Connection, ctx: RunContext) -> None:
 def transform(wh: psycopg.Connection, ctx: RunContext) -> None:
     """Each member's payload and fingerprint (include/audience/members.py)."""
     from include.audience import members
+    from include.audience import package as packages
     from include.warehouse_kit import pg_io
 
     counts = {}
@@ -106,6 +107,7 @@ def transform(wh: psycopg.Connection, ctx: RunContext) -> None:
             for column, value in reversed(keys.items()):
                 out.insert(0, column, value)
             counts[c["audience_id"]] = pg_io.write_frame(wh, "staging.audience_payloads", out)
+            packages.retire_if_stale(wh, ctx, c)  # this step ran again after package: consent read anew
         run_log.record_counts(wh, ctx, "transform", counts)
 
 
@@ -127,13 +129,13 @@ def package(wh: psycopg.Connection, ctx: RunContext) -> None:
     run_log.record_counts(wh, ctx, "package", counts)
 
 
-class DeliveryRetry(RuntimeError):
-    """An audience failed in a way a later try may fix (5xx, timeouts): Airflow retries the task."""
-
-
 def execute(wh: psycopg.Connection, ctx: RunContext, api=None) -> list[AudienceResult]:
     """Deliver every audience that has not finished; a failure is logged and the others go on.
-    Audiences a retry may fix make the task retry once all have been tried."""
+
+    A request has had its tries (at most 5 for 5xx, timeouts and connection errors) when an
+    audience fails here, so the task does not retry it: record fails the run once all audiences
+    were tried. A later try of this task (after a crash, or cleared by hand) delivers again the
+    audiences without a row and those whose failure a retry may fix (`retryable`)."""
     from include.audience import deliver
 
     done = run.logged(wh, ctx)
@@ -146,9 +148,6 @@ def execute(wh: psycopg.Connection, ctx: RunContext, api=None) -> list[AudienceR
         run.log(wh, ctx, result)
         results.append(result)
     run_log.record_counts(wh, ctx, "execute", {r.audience_id: r.status for r in results})
-    again = [r for r in results if r.status == "failed" and r.retryable]
-    if again:
-        raise DeliveryRetry("; ".join(f"{r.audience_id} ({r.destination}): {r.error}" for r in again))
     return results
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import tenacity
@@ -74,8 +74,12 @@ def _retry_after(response: httpx.Response, default: float) -> float:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         when = email.utils.parsedate_to_datetime(value)  # an HTTP date
-        return max(0.0, when.timestamp() - time.time()) if when else default
+    except (TypeError, ValueError):
+        return default  # neither seconds nor a date: wait as for a 429 without the header
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,10 @@ class ApiSettings:
         host = (conn.host or "").strip()
         if not host:
             raise DeliveryError(f"connection {conn.conn_id} has no host")
-        if "://" in host:
-            base = host.rstrip("/")
+        if "://" in host:  # the scheme in the host (Airflow's `http://https://...` URI form)
+            url = urlsplit(host)
+            netloc = f"{url.netloc}:{conn.port}" if conn.port and url.port is None else url.netloc
+            base = urlunsplit((url.scheme, netloc, url.path, "", "")).rstrip("/")
         else:
             scheme = next((s for s in (conn.schema, conn.conn_type) if s in ("http", "https")), "http")
             base = f"{scheme}://{host}" + (f":{conn.port}" if conn.port else "")

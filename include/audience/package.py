@@ -6,7 +6,8 @@
 - `unchanged`: the rest of the audience, not sent.
 
 A package is built once per (run, audience): a retry of any later step delivers the very same
-batches under the very same idempotency keys. A package for a snapshot older than one already
+batches under the very same idempotency keys. It is built again only when transform wrote other
+payloads (`retire_if_stale`) or another run delivered the audience meanwhile. A package for a snapshot older than one already
 delivered is `superseded_by` it and holds nothing. With `full_resync` the delivered state is
 first replaced by the platform's own member list.
 """
@@ -44,6 +45,7 @@ class Package:
     members: int
     checksum: str
     superseded_by: dt.date | None
+    payloads_checksum: str | None
 
 
 def keys(ctx: RunContext, campaign: dict) -> dict:
@@ -60,6 +62,22 @@ def state(wh: psycopg.Connection, campaign: dict) -> State | None:
 def existing(wh: psycopg.Connection, ctx: RunContext, campaign: dict) -> Package | None:
     row = wh.execute(query("audience/package/select_package.sql"), keys(ctx, campaign)).fetchone()
     return Package(*row) if row else None
+
+
+def payloads_checksum(wh: psycopg.Connection, ctx: RunContext, campaign: dict) -> str:
+    return wh.execute(query("audience/package/select_payloads_checksum.sql"), keys(ctx, campaign)).fetchone()[0]
+
+
+def retire_if_stale(wh: psycopg.Connection, ctx: RunContext, campaign: dict) -> bool:
+    """After transform wrote the run's payloads again: a package built from other payloads is
+    set aside, so that package builds it again from these (consent read anew included), and
+    the audience's earlier result in this run is forgotten, so that execute delivers it."""
+    package = existing(wh, ctx, campaign)
+    if package is None or package.payloads_checksum == payloads_checksum(wh, ctx, campaign):
+        return False
+    run_sql(wh, "audience/package/retire_package.sql", keys(ctx, campaign))
+    wh.execute(query("audience/run/delete_audience_log.sql"), keys(ctx, campaign))
+    return True
 
 
 def batch_body(kind: str, rows: list[tuple[str, str | None]]) -> bytes:
@@ -98,11 +116,11 @@ def build(wh: psycopg.Connection, ctx: RunContext, campaign: dict,
         with api() as client:
             listed = platform_ids(client, campaign["audience_id"])
     with wh.transaction():
-        wh.execute(query("audience/package/delete_package.sql"), params)
+        run_sql(wh, "audience/package/retire_package.sql", params)
         package_id = wh.execute(query("audience/package/insert_package.sql"), params | {
             "name": campaign["name"], "description": campaign.get("description"),
             "based_on": current.package_id if current else None, "full_resync": resync,
-            "superseded_by": superseded_by}).fetchone()[0]
+            "superseded_by": superseded_by, "payloads_checksum": payloads_checksum(wh, ctx, campaign)}).fetchone()[0]
         params |= {"package_id": package_id, "batch_size": batch_size()}
         if not superseded_by:
             if listed is not None:

@@ -18,3 +18,8 @@ class SchemaDriftError(RuntimeError):
 
 class CheckError(RuntimeError):
     """A published table failed a data-quality check after its rebuild."""
+
+
+class ParamError(FinalError, ValueError):
+    """A run's Params (the trigger form, --conf, the REST API) are not what the DAG takes: the
+    same conf fails the same way, so the run fails at once."""

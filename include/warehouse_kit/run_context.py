@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from include.warehouse_kit.errors import ParamError
 from include.warehouse_kit.settings import settings
 
 MAX_LOOKBACK_HOURS = 720
@@ -41,11 +42,11 @@ class ParamSpec:
             return self._check_date(value)
         if self.kind is bool:
             if not isinstance(value, bool):
-                raise ValueError(f"param {self.name} must be true or false, got {value!r}")
+                raise ParamError(f"param {self.name} must be true or false, got {value!r}")
             return value
         if isinstance(value, bool) or not isinstance(value, int) or not (
                 (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)):
-            raise ValueError(f"param {self.name} must be a whole number within {self.minimum}..{self.maximum}, "
+            raise ParamError(f"param {self.name} must be a whole number within {self.minimum}..{self.maximum}, "
                              f"got {value!r}")
         return value
 
@@ -57,7 +58,7 @@ class ParamSpec:
         if isinstance(value, str) and len(value) == 10:
             with contextlib.suppress(ValueError):
                 return dt.date.fromisoformat(value)
-        raise ValueError(f"param {self.name} must be a date YYYY-MM-DD or empty, got {value!r}")
+        raise ParamError(f"param {self.name} must be a date YYYY-MM-DD or empty, got {value!r}")
 
     def airflow_param(self):
         from airflow.sdk import Param
@@ -88,7 +89,7 @@ def check_params(params: Mapping[str, Any], specs: tuple[ParamSpec, ...] = WATER
     known = {spec.name: spec for spec in specs}
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ValueError(f"unknown params {unknown}; {dag_id} takes {', '.join(known)}")
+        raise ParamError(f"unknown params {unknown}; {dag_id} takes {', '.join(known)}")
     return {name: spec.check(params.get(name, spec.default)) for name, spec in known.items()}
 
 

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.pipeline import _describe_outlet_events, outlet_extra
-from include.warehouse_kit.run_context import ParamSpec, RunContext
+from include.warehouse_kit.run_context import ParamSpec, RunContext, check_params
 
 AS_OF = ParamSpec("as_of_date", None, "The snapshot to hand off.", is_date=True)
 
@@ -60,3 +61,14 @@ def test_every_outlet_event_carries_the_runs_day_and_run():
 def test_a_step_without_outlets_touches_no_outlet_event():
     ctx = RunContext.for_business_day(dag_id="pipe_a", run_id="r", day=dt.date(2026, 10, 5))
     _describe_outlet_events({"task": SimpleNamespace(outlets=[])}, ctx)  # no outlet_events key: not read
+
+
+def test_a_bad_param_fails_the_run_at_once_rather_than_through_its_retries():
+    specs = (AS_OF, ParamSpec("full_resync", False, "Diff against the platform."))
+    for params in ({"as_of_date": "tomorrow"}, {"full_resync": "true"}, {"as_of": "2026-10-05"}):
+        with pytest.raises(FinalError):
+            check_params(params, specs, "pipe_a")
+    with pytest.raises(ValueError, match=r"unknown params \['as_of'\]; pipe_a takes as_of_date, full_resync"):
+        check_params({"as_of": "2026-10-05"}, specs, "pipe_a")
+    assert check_params({"as_of_date": "2026-10-05"}, specs) == {"as_of_date": dt.date(2026, 10, 5),
+                                                                 "full_resync": False}

@@ -84,6 +84,16 @@ def encode(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
     yield buffer.getvalue().encode("utf-8")
 
 
+def _as_text(cursor: psycopg.Cursor) -> None:
+    for type_name in AS_TEXT:  # PostgreSQL's own text is already the CSV cell
+        cursor.adapters.register_loader(type_name, TextLoader)
+
+
+def _converter(cursor: psycopg.Cursor) -> Callable | None:
+    return typed_row([i for i, c in enumerate(cursor.description) if c.type_code in TEXT_OIDS],
+                     [i for i, c in enumerate(cursor.description) if c.type_code == BOOL_OID])
+
+
 def stream_rows(connect: Callable[[], psycopg.Connection], query: sql.Composable, params: dict,
                 cursor_name: str = "csv_export") -> tuple[list[str], Callable | None, Iterator[list[tuple]]]:
     """Open a server-side cursor for `query`; return its column names, the row converter its
@@ -93,12 +103,10 @@ def stream_rows(connect: Callable[[], psycopg.Connection], query: sql.Composable
     try:
         conn.autocommit = False  # a named cursor lives inside a transaction
         cursor = conn.cursor(name=cursor_name)
-        for type_name in AS_TEXT:  # PostgreSQL's own text is already the CSV cell
-            cursor.adapters.register_loader(type_name, TextLoader)
+        _as_text(cursor)
         cursor.execute(query, params)
         columns = [c.name for c in cursor.description]
-        convert = typed_row([i for i, c in enumerate(cursor.description) if c.type_code in TEXT_OIDS],
-                            [i for i, c in enumerate(cursor.description) if c.type_code == BOOL_OID])
+        convert = _converter(cursor)
     except BaseException:
         conn.close()
         raise
@@ -111,6 +119,16 @@ def stream_rows(connect: Callable[[], psycopg.Connection], query: sql.Composable
             conn.close()
 
     return columns, convert, batches()
+
+
+def csv_rows(conn: psycopg.Connection, query: sql.Composable, params: dict
+             ) -> tuple[list[str], Callable | None, list[tuple]]:
+    """The rows of `query` on an open connection, as `stream_rows` gives them (for a result
+    that fits in memory): column names, row converter, rows."""
+    with conn.cursor() as cursor:
+        _as_text(cursor)
+        cursor.execute(query, params)
+        return [c.name for c in cursor.description], _converter(cursor), cursor.fetchall()
 
 
 def csv_chunks(connect: Callable[[], psycopg.Connection], query: sql.Composable, params: dict,

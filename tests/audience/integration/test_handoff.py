@@ -20,8 +20,11 @@ import pytest
 from airflow.sdk import Asset
 
 from devtools.marketing_platform import Fault
+from include.audience.contracts import MEMBER_FIELDS
 from include.audience.handoff import HandoffFailed
+from include.audience.marketing_api import MAX_TRIES
 from include.audience.run import SnapshotError
+from include.warehouse_kit.page_kit.csv_export import excel_safe
 from tests.audience.integration.conftest import EXPORT, NIGHTS, VIP, WINBACK
 
 D1, D2 = NIGHTS
@@ -62,12 +65,17 @@ def test_the_file_export_is_the_whole_audience_in_excel_safe_csv_with_its_manife
     folder = handoff.export_dir / "de-export" / str(D2)
     raw = (folder / "members.csv").read_bytes()
     assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
+    rows = list(reader)
+    assert tuple(reader.fieldnames) == MEMBER_FIELDS
     expected = handoff.expected(EXPORT, D2)
-    assert expected and {r["external_id"] for r in rows} == set(expected)
-    some = rows[0]
-    assert some["email"] == expected[some["external_id"]]["email"]
-    assert float(some["monetary"]) == expected[some["external_id"]]["monetary"]
+    assert expected and [r["external_id"] for r in rows] == sorted(expected)
+
+    def as_page_csv_cells(member):  # text Excel-safe, numbers as PostgreSQL writes numeric(14, 2)
+        cells = {f: "" if v is None else excel_safe(v) if isinstance(v, str) else str(v) for f, v in member.items()}
+        return cells | {"monetary": f"{member['monetary']:.2f}"}
+
+    assert rows == [as_page_csv_cells(expected[r["external_id"]]) for r in rows]
     manifest = handoff.manifest("de-export", D2)
     assert manifest["counts"]["members"] == len(expected) == manifest["files"]["members.csv"]["rows"]
     assert manifest["files"]["members.csv"]["sha256"] == hashlib.sha256(raw).hexdigest()
@@ -277,3 +285,33 @@ def test_consent_is_read_at_handoff_time(own_handoff):
     assert json.loads((world.export_dir / "de-export" / str(D2) / "manifest.json").read_text())[
         "counts"]["removed"] == 1
     _exact(world, D2)  # the rule, read at handoff time, agrees
+
+
+def test_a_run_cleared_after_an_opt_out_builds_its_package_again_and_never_sends_the_opted_out(own_handoff):
+    world = own_handoff
+    world.declare(VIP)
+    run_id = "manual__cleared"
+    # The first try: one batch of 10 acknowledged, the next one refused with 503s until it gives up.
+    world.platform.inject(Fault("upsert", audience_id="vip", status=503, times=MAX_TRIES, skip=1))
+    with pytest.raises(HandoffFailed, match="vip"):
+        world.handoff(D2, run_id=run_id)
+    sent = set(world.on_platform("vip"))
+    pending = sorted(set(world.expected(VIP, D2)) - sent)
+    assert len(sent) == 10 and pending
+    kept, never = sorted(sent)[0], pending[0]  # one already delivered, one only in the frozen package
+    later = dt.datetime(2026, 10, 4, 12, tzinfo=dt.UTC)
+    world.crm.src("UPDATE crm.customers SET marketing_opt_in = false, updated_at = %s WHERE customer_id = ANY(%s)",
+                  (later, [int(kept), int(never)]))
+    world.crm.night(dt.date(2026, 10, 4))
+    before = len(world.platform.applied)
+    world.handoff(D2, run_id=run_id)  # the run cleared from the start: extract reads consent anew
+    applied = world.platform.applied[before:]
+    assert never not in [i for a in applied if a["kind"] == "upsert" for i in a["external_ids"]]
+    assert kept in [i for a in applied if a["kind"] == "remove" for i in a["external_ids"]]
+    assert world.on_platform("vip") == world.expected(VIP, D2) and {kept, never}.isdisjoint(world.on_platform("vip"))
+    _applied_once(world.platform)
+    assert world.crm.wh("SELECT count(*) FILTER (WHERE retired_at IS NULL), count(*) FILTER (WHERE retired_at "
+                        "IS NOT NULL) FROM audit.handoff_packages WHERE run_id = %s", (run_id,)) == [(1, 1)]
+    row = world.log(run_id)["vip"]
+    upserted = sum(a["items"] for a in world.platform.applied if a["kind"] == "upsert")
+    assert row["status"] == "success" and (row["upserted"], row["removed"]) == (upserted, 1)

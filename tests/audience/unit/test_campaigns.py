@@ -66,6 +66,24 @@ def test_an_audience_id_declared_twice_fails_both_entries_and_no_other():
             for b in parsed.invalid] == [("vip-de", True)]
 
 
+def test_two_bad_entries_with_one_id_give_one_error_naming_both_places_and_what_is_wrong_with_each():
+    errors = _errors({**GOOD, "segments": ["vips"]}, {**GOOD, "destination": "fax"})
+    assert list(errors) == ["vip-de"]
+    error = errors["vip-de"]
+    assert error.startswith("campaign vip-de: audience_id: declared more than once (campaigns[0], campaigns[1])")
+    assert "campaigns[0]: segments.0" in error and "campaigns[1]: destination" in error
+
+
+def test_norway_yes_and_on_stay_strings_in_the_file_and_true_false_stay_booleans(tmp_path):
+    path = tmp_path / "campaigns.yaml"
+    path.write_text("campaigns:\n  - {audience_id: nordics, name: yes, segments: [loyal], countries: [NO, se],\n"
+                    "     destination: file, description: on}\n")
+    [campaign] = campaigns.load(path).valid
+    assert (campaign.countries, campaign.name, campaign.description) == (("NO", "SE"), "yes", "on")
+    path.write_text("campaigns:\n  - {audience_id: x, name: true, segments: [loyal], destination: file}\n")
+    assert "name: Input should be a valid string" in campaigns.load(path).invalid[0].error
+
+
 def test_the_file_must_hold_a_campaigns_list(tmp_path):
     path = tmp_path / "campaigns.yaml"
     for text, message in (("campaigns: {a: 1}", "a list of entries"), ("[1, 2]", "a list of entries"),

@@ -106,8 +106,32 @@ def test_the_idempotency_key_depends_on_audience_day_kind_and_content_only():
     ({"conn_type": "https", "host": "api.example.com", "port": 8443, "schema": ""}, "https://api.example.com:8443"),
     ({"conn_type": "http", "host": "https://api.example.com/", "port": None, "schema": None},
      "https://api.example.com"),
+    ({"conn_type": "http", "host": "https://127.0.0.1", "port": 8443, "schema": None}, "https://127.0.0.1:8443"),
+    ({"conn_type": "http", "host": "https://api.example.com:9000/v0", "port": 9000, "schema": None},
+     "https://api.example.com:9000/v0"),
 ])
 def test_the_connection_s_scheme_host_and_port_give_the_base_url_and_its_password_the_token(conn, base):
     settings = ApiSettings.from_connection(SimpleNamespace(conn_id="marketing_api", password="tok",
                                                            extra_dejson={"timeout": "5"}, **conn))
     assert (settings.base_url, settings.token, settings.timeout) == (base, "tok", 5.0)
+
+
+@pytest.mark.parametrize(("uri", "base"), [
+    ("http://:tok@127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ("https://:tok@api.example.com", "https://api.example.com"),
+    ("http://https://:tok@127.0.0.1:8443", "https://127.0.0.1:8443"),  # Airflow's scheme-in-host form
+])
+def test_airflow_s_own_parse_of_a_connection_uri_gives_the_base_url(uri, base):
+    from airflow.models.connection import Connection
+
+    settings = ApiSettings.from_connection(Connection(conn_id="marketing_api", uri=uri))
+    assert (settings.base_url, settings.token) == (base, "tok")
+
+
+@pytest.mark.parametrize("value", ["soon", "Wed, 99 Foo 2026 xx:yy:zz GMT"])
+def test_a_429_whose_retry_after_is_neither_seconds_nor_a_date_waits_the_default_and_retries(platform, value):
+    platform.inject(Fault("upsert", status=429, retry_after=value, times=2))
+    with _api(platform) as api:
+        _upsert(api)
+        assert api.retries == 2
+    assert platform.members("a1") == {"1": {"external_id": "1", "email": "a@example.com"}}

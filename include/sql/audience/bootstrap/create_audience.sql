@@ -77,7 +77,10 @@ CREATE TABLE IF NOT EXISTS staging.audience_payloads (
 );
 
 -- One package per (run, audience): the diff against the delivered state, frozen once built so
--- that a retry resends the very same batches under the very same idempotency keys.
+-- that a retry resends the very same batches under the very same idempotency keys. It is built
+-- again only when the run's payloads changed (extract and transform ran again) or another run
+-- delivered the audience meanwhile; the one it replaces is deleted, or retired if the
+-- destination acknowledged any of its batches.
 CREATE TABLE IF NOT EXISTS audit.handoff_packages (
     package_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     dag_id        text        NOT NULL,
@@ -95,9 +98,13 @@ CREATE TABLE IF NOT EXISTS audit.handoff_packages (
     unchanged     integer     NOT NULL,
     checksum      text        NOT NULL,   -- sha256 over the package's (kind, external_id, fingerprint)
     superseded_by date,                   -- a newer snapshot was delivered: nothing to send
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (dag_id, run_id, audience_id)
+    payloads_checksum text,               -- of the staged payloads it was built from
+    retired_at    timestamptz,            -- set aside for a package built again in the same run
+    created_at    timestamptz NOT NULL DEFAULT now()
 );
+-- One current package per (run, audience); a retired one stays as it was sent.
+CREATE UNIQUE INDEX IF NOT EXISTS handoff_packages_current_idx ON audit.handoff_packages (dag_id, run_id, audience_id)
+    WHERE retired_at IS NULL;
 CREATE TABLE IF NOT EXISTS audit.handoff_package_members (
     package_id    bigint  NOT NULL REFERENCES audit.handoff_packages ON DELETE CASCADE,
     kind          text    NOT NULL CHECK (kind IN ('upsert', 'remove')),
