@@ -83,3 +83,22 @@ def handoff_summary(warehouse_uri: str, days: list[dt.date]) -> str:
         lines.append(f"{day!s:<12} {audience:<16} {destination or '':<14} {status:<11} {upserted:>9,} "
                      f"{removed:>8,} {unchanged:>10,} {batches:>8,}")
     return "\n".join(lines)
+
+
+def anomaly_summary(warehouse_uri: str, days: list[dt.date]) -> str:
+    """Each pipeline's anomaly verdicts of the last night, and every warning of the nights."""
+    with psycopg.connect(warehouse_uri) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (r.dag_id, r.business_date, q.\"check\") r.dag_id, r.business_date, q.\"check\", "
+            "q.status, q.observed, q.expected FROM audit.data_quality_log q "
+            "JOIN audit.etl_run_log r USING (dag_id, run_id) "
+            "WHERE q.\"check\" LIKE 'anomaly.%%' AND r.business_date = ANY(%s) "
+            "ORDER BY r.dag_id, r.business_date, q.\"check\", q.checked_at DESC", (days,)).fetchall()
+    lines = ["", "Anomaly verdicts (z-score over the previous 14 nights; include/warehouse_kit/anomaly.py)"]
+    for dag_id in sorted({r[0] for r in rows}):
+        last = [r for r in rows if r[0] == dag_id and r[1] == days[-1]]
+        verdicts = ", ".join(f"{c.removeprefix('anomaly.')}: {s}" for _, _, c, s, _, _ in last)
+        lines.append(f"  {dag_id} on {days[-1]}: {verdicts or 'none'}")
+        for _, day, check, _, observed, expected in (r for r in rows if r[0] == dag_id and r[3] == "warn"):
+            lines.append(f"    warn {day} {check}: {observed}, expected {expected}")
+    return "\n".join(lines)

@@ -57,9 +57,13 @@ def build_marts(wh: psycopg.Connection, ctx: RunContext) -> None:
 
 
 def check_marts(wh: psycopg.Connection, ctx: RunContext) -> None:
+    """The marts' checks (a failed one fails the run), then the anomaly verdicts (warnings)."""
     from include.crm import marts
+    from include.crm.monitors import MONITORS
+    from include.warehouse_kit import anomaly
 
     marts.check_marts(wh, ctx)
+    anomaly.check(wh, ctx, MONITORS)
 
 
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:

@@ -37,6 +37,16 @@ def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:
     kit_bootstrap.bootstrap(wh, ctx, PIPELINE)
 
 
+def check_marts(wh: psycopg.Connection, ctx: RunContext) -> None:
+    """The marts' checks (a failed one fails the run), then the anomaly verdicts (warnings)."""
+    from include.taskflow import marts
+    from include.taskflow.monitors import MONITORS
+    from include.warehouse_kit import anomaly
+
+    marts.check_marts(wh, ctx)
+    anomaly.check(wh, ctx, MONITORS)
+
+
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
     steps.finish(wh, ctx, STAGING, status=status, error=error)
 
@@ -52,7 +62,7 @@ PIPELINE = Pipeline(
         Step("load", steps.load, per_table=True),
         Step("load_events", steps.deferred("include.taskflow.events:load_events")),
         Step("build_marts", steps.deferred("include.taskflow.marts:build_marts")),
-        Step("check_marts", steps.deferred("include.taskflow.marts:check_marts")),
+        Step("check_marts", check_marts),
     ),
     finish=Step("finish", finish),
     tables=TABLES, params=PARAMS, ddl_files=DDL_FILES,

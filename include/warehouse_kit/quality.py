@@ -13,12 +13,12 @@ import psycopg
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query
 
-STATUSES = ("pass", "warn", "fail")
+STATUSES = ("pass", "warn", "fail", "insufficient_history")  # the last: no verdict yet (anomaly.py)
 
 
 class Check(NamedTuple):
     check: str
-    status: str  # pass, warn or fail
+    status: str  # one of STATUSES
     observed: str
     expected: str
 
