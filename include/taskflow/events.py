@@ -293,7 +293,8 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             run_sql(wh, "taskflow/events/forget_status_tails.sql")
         run_sql(wh, "taskflow/events/create_tmp_minutes.sql", keys, new_lines=new_lines)
         recomputed = 0 if first_load else run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
-        wh.execute(query("taskflow/events/upsert_status_tail.sql"))
+        wh.execute(query("taskflow/events/insert_status_tail.sql" if first_load
+                         else "taskflow/events/upsert_status_tail.sql"))
         registered, inserted = (wh.execute(sql.SQL(statement).format(new_lines=new_lines), keys).rowcount
                                 for statement in statements("taskflow/events/insert_events.sql"))
         if first_load:
