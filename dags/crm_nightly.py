@@ -6,10 +6,11 @@ Moves one business day of CRM changes into the warehouse star schema.
 | stage | what happens |
 |---|---|
 | `bootstrap` | applies the warehouse DDL (idempotent) and opens the run's row in `audit.etl_run_log` |
-| `extract` | streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
+| `extract` | checks the source's freshness (a table whose newest change is more than 72 h before the interval end fails the run), then streams rows with `updated_at` in `[W - lookback, interval_end)` from `crm_source` into `staging.*` (COPY), W = min(interval start, table watermark) |
 | `validate` | pandera rules per table; failing rows are recorded with all reasons; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more, without retries, and warn below that |
 | `load` | per table, one transaction: quarantine bad rows, transform (pandas), COPY into a temp table, merge newer-wins into `core`, release fixed rows, advance the watermark |
 | `marts` | rebuilds `marts.customer_segments`, `segment_summary`, `segment_movement` and `daily_sales` for the business day in one transaction, then checks them into `audit.data_quality_log` |
+| `reconcile` | beside the mart checks: per table, the source rows with `updated_at` before the interval end against core plus open quarantine (count, keys, versions; order-line amounts); a mismatch fails the run and names the table, the counts and 10 keys |
 | `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log`; on success emits an Asset per mart, extra `{"as_of_date", "run_id"}` (audience_handoff runs on `marts.customer_segments`) |
 
 **Interval.** The run for business day D covers `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`
@@ -65,6 +66,10 @@ def crm_nightly():
     def check_marts(**context) -> None:
         run_task(context, PIPELINE, "check_marts")
 
+    @task(pool=SOURCE_POOL)
+    def reconcile(**context) -> None:
+        run_task(context, PIPELINE, "reconcile")
+
     # The morning Slack summary; the marts' Assets, emitted only once the run has succeeded with
     # its mart checks passed, each event's extra naming as_of_date and run_id.
     @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)], outlets=[Asset(n) for n in MART_ASSETS])
@@ -99,8 +104,11 @@ def crm_nightly():
         built, checked = build_marts(), check_marts()
         built >> checked
     last_loads >> built
+    # The source against core and quarantine, beside the marts' checks; a mismatch fails the run.
+    reconciled = reconcile()
+    built >> reconciled
     done, failed = finish_success(), finish_failed()
-    checked >> done
+    [checked, reconciled] >> done
     # finish_failed follows every other task: any failure marks the run failed in the run log.
     everything = [t for t in done.operator.dag.tasks if t not in (done.operator, failed.operator)]
     everything >> failed.operator

@@ -8,10 +8,11 @@ object storage (`ETL_TASKFLOW_EVENTS_URL`: `file:///...` or `s3://<conn_id>@buck
 | stage | what happens |
 |---|---|
 | `bootstrap` | applies the warehouse DDL (idempotent) and opens the run's row in `audit.etl_run_log` |
-| `extract` | per table, rows with `updated_at` in `[W - lookback, interval_end)` from `taskflow_source` into `staging.taskflow_*` (COPY); `extract_events` reads every file of the partitions `dt` = D - `lookback_days` .. the UTC date of the interval end (all partitions on the first run) that `audit.file_manifest` does not hold, parses it with pyarrow and checks every line |
+| `extract` | per table, after a freshness check (newest change more than 72 h before the interval end fails the run), rows with `updated_at` in `[W - lookback, interval_end)` from `taskflow_source` into `staging.taskflow_*` (COPY); `extract_events` reads every file of the partitions `dt` = D - `lookback_days` .. the UTC date of the interval end (all partitions on the first run) that `audit.file_manifest` does not hold (after the same freshness check on the newest partition), parses it with pyarrow and checks every line |
 | `validate` | pandera rules per table; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more; `validate_events` gates the staged lines the same way |
 | `load` | users (SCD2), projects and tasks (SCD1), one transaction each; then `load_events`: bad lines and conflicting duplicates to `audit.quarantine` (key `<path>:<line>`), identical duplicates counted, new events into `core.fact_task_events`, the files into the manifest: each file is processed exactly once |
 | `marts` | rebuilds `marts.agg_daily_metrics`, `project_health` and `user_productivity` for D in one transaction, checks them into `audit.data_quality_log`, then emits an Asset per mart |
+| `reconcile` | beside the mart checks: each table's source rows before the interval end against core plus open quarantine, and the manifest's lines against facts + duplicates + open quarantine; a mismatch fails the run and names the table, the counts and 10 keys (or files) |
 | `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
 
 **Interval.** As `crm_nightly`: business day D is `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`,
@@ -77,9 +78,11 @@ def taskflow_nightly():
             loads[before] >> loads[t.name]
     for gate in gates:  # every gate must pass before anything loads
         gate >> [loads[t.name] for t in tables if not t.load_after]
-    list(loads.values()) >> events >> built >> checked  # events key on the dimensions
+    # The source against core and quarantine, beside the marts' checks; a mismatch fails the run.
+    reconciled = once("reconcile", pool=SOURCE_POOL)
+    list(loads.values()) >> events >> built >> [checked, reconciled]  # events key on the dimensions
     done, failed = finish_success(), finish_failed()
-    checked >> done
+    [checked, reconciled] >> done
     # finish_failed follows every other task: any failure marks the run failed in the run log.
     everything = [t for t in done.operator.dag.tasks if t not in (done.operator, failed.operator)]
     everything >> failed.operator

@@ -29,7 +29,7 @@ import time
 import psycopg
 
 from devtools import demo_crm, demo_taskflow, embedded_pg
-from devtools.demo_report import anomaly_summary, handoff_summary, taskflow_summary
+from devtools.demo_report import handoff_summary, quality_summary, taskflow_summary
 from devtools.local_env import (
     AUDIENCE_EXPORT_DIR,
     LOCAL_DIR,
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(warehouse_uri, days))
         print(taskflow_summary(warehouse_uri, days))
         print(handoff_summary(warehouse_uri, days))
-        print(anomaly_summary(warehouse_uri, days))
+        print(quality_summary(warehouse_uri, days))
         held = {a: len(platform.members(a)) for a in sorted(platform.state()["audiences"])}
         print("  on the loopback platform now: " + (", ".join(f"{a}: {n:,} members" for a, n in held.items())
                                                    or "no audience"))

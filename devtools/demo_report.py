@@ -85,20 +85,34 @@ def handoff_summary(warehouse_uri: str, days: list[dt.date]) -> str:
     return "\n".join(lines)
 
 
-def anomaly_summary(warehouse_uri: str, days: list[dt.date]) -> str:
-    """Each pipeline's anomaly verdicts of the last night, and every warning of the nights."""
+def quality_summary(warehouse_uri: str, days: list[dt.date]) -> str:
+    """Each pipeline's last night: source freshness, reconciliation and anomaly verdicts; then
+    every warning of the nights."""
     with psycopg.connect(warehouse_uri) as conn:
         rows = conn.execute(
             "SELECT DISTINCT ON (r.dag_id, r.business_date, q.\"check\") r.dag_id, r.business_date, q.\"check\", "
             "q.status, q.observed, q.expected FROM audit.data_quality_log q "
             "JOIN audit.etl_run_log r USING (dag_id, run_id) "
-            "WHERE q.\"check\" LIKE 'anomaly.%%' AND r.business_date = ANY(%s) "
+            "WHERE (q.\"check\" LIKE 'anomaly.%%' OR q.\"check\" LIKE '%%.freshness' "
+            "       OR q.\"check\" LIKE '%%reconciliation') AND r.business_date = ANY(%s) "
             "ORDER BY r.dag_id, r.business_date, q.\"check\", q.checked_at DESC", (days,)).fetchall()
-    lines = ["", "Anomaly verdicts (z-score over the previous 14 nights; include/warehouse_kit/anomaly.py)"]
+    kinds = (("Freshness", lambda c: c.endswith(".freshness")),
+             ("Reconciliation", lambda c: c.endswith("reconciliation")),
+             ("Anomalies", lambda c: c.startswith("anomaly.")))
+    lines = ["", "Data quality (include/warehouse_kit/freshness.py, reconcile.py, anomaly.py)"]
     for dag_id in sorted({r[0] for r in rows}):
         last = [r for r in rows if r[0] == dag_id and r[1] == days[-1]]
-        verdicts = ", ".join(f"{c.removeprefix('anomaly.')}: {s}" for _, _, c, s, _, _ in last)
-        lines.append(f"  {dag_id} on {days[-1]}: {verdicts or 'none'}")
-        for _, day, check, _, observed, expected in (r for r in rows if r[0] == dag_id and r[3] == "warn"):
-            lines.append(f"    warn {day} {check}: {observed}, expected {expected}")
+        lines.append(f"  {dag_id} on {days[-1]}")
+        for title, belongs in kinds:
+            verdicts = ", ".join(f"{_short(c)}: {s}" + (f" ({o.split(' (')[0]})" if title == "Freshness" else "")
+                                 for _, _, c, s, o, _ in last if belongs(c))
+            lines.append(f"    {title:<15} {verdicts or 'none'}")
+        for _, day, check, status, observed, expected in (r for r in rows if r[0] == dag_id and r[3] in ("warn", "fail")):
+            lines.append(f"    {status} {day} {check}: {observed}, expected {expected}")
     return "\n".join(lines)
+
+
+def _short(check: str) -> str:
+    if check.endswith(".amount_reconciliation"):
+        return check.removesuffix(".amount_reconciliation") + " amounts"
+    return check.removeprefix("anomaly.").removesuffix(".freshness").removesuffix(".reconciliation")

@@ -5,12 +5,16 @@
 - `admin_uri`: a real PostgreSQL. By default the embedded server (.local/pg) is started; set
   ETL_TEST_PG_URI to an admin URI of any PostgreSQL >= 14
   (e.g. postgresql://postgres:pw@127.0.0.1:5432/postgres) to use that one.
+- The generated worlds rest after their generation, and their nights run days later: the
+  shipped source freshness (72 h to an error) would fail them. Every test runs with a century
+  (`RESTING_WORLDS` in ETL_FRESHNESS); the freshness tests take it away (`shipped_freshness`).
 - Every test under an `integration/` folder carries the `integration` marker:
   `pytest -m "not integration"` is the suite that needs no database and no system package.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -26,6 +30,26 @@ os.environ.update({
     "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
 })
+
+
+def _resting_worlds() -> str:
+    from include.crm.contracts import TABLES as CRM_TABLES
+    from include.taskflow.contracts import EVENTS
+    from include.taskflow.contracts import TABLES as TASKFLOW_TABLES
+
+    century = {"warn_after_hours": 876_000, "error_after_hours": 876_000}
+    return json.dumps({s.qualified_name: century for s in (*CRM_TABLES, *TASKFLOW_TABLES, EVENTS)
+                       if s.freshness is not None})
+
+
+RESTING_WORLDS = _resting_worlds()
+os.environ["ETL_FRESHNESS"] = RESTING_WORLDS
+
+
+@pytest.fixture
+def shipped_freshness(monkeypatch):
+    """The declared freshness thresholds, as a deployment runs them."""
+    monkeypatch.delenv("ETL_FRESHNESS")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -105,6 +105,15 @@ def _projects_today(rng, projects: dict, active: np.ndarray, d0: int, d1: int, n
     return archived, new
 
 
+def _project_edits(rng, projects: dict, archived: dict, d0: int, d1: int) -> dict:
+    """`archived` plus the day's edits of other open projects: their updated_at moves, nothing else
+    the contract reads (archived_at is written back as it is)."""
+    ids, arch = projects["project_id"], projects["archived_at"]
+    m = (arch < 0) & ~np.isin(ids, archived["project_id"]) & (rng.random(len(ids)) < v.PROJECT_EDIT_RATE)
+    edits = {"project_id": ids[m], "archived_at": arch[m], "updated_at": _in_day(rng, d0, d1, int(m.sum()))}
+    return {k: np.concatenate([archived[k], edits[k]]) for k in archived}
+
+
 def _hazard(rng, status: np.ndarray) -> np.ndarray:
     """Today's new status of each task (-1: unchanged), from STATUS_HAZARDS."""
     u, out = rng.random(len(status)), np.full(len(status), -1, dtype=np.int8)
@@ -205,6 +214,7 @@ def tick(source_uri: str, events_root: Path, day: dt.date, seed: int = 7) -> Rep
         gone = changed_users["user_id"][~changed_users["is_active"]]
         active = users["user_id"][users["is_active"] & ~np.isin(users["user_id"], gone)]
         archived, new_projects = _projects_today(rng(2), world["projects"], active, d0, d1, max_project + 1)
+        changed_projects = _project_edits(rng(10), world["projects"], archived, d0, d1)
         changed_tasks, ev_changes = _tasks_today(rng(3), world["tasks"], active, day, d0, d1)
         new_tasks, ev_new, n_orphans = _new_tasks(rng(4), world, active, orphan_user, d0, d1, max_task + 1)
         n_keep = len(new_tasks["task_id"]) - n_orphans
@@ -216,7 +226,7 @@ def tick(source_uri: str, events_root: Path, day: dt.date, seed: int = 7) -> Rep
         report.db["users_inserted"] = db.insert(conn, "users", arrived_users) + db.insert(conn, "users", new_users)
         report.db["users_updated"] = db.update(conn, "users", changed_users, ("team", "role", "is_active", "updated_at"))
         report.db["projects_inserted"] = db.insert(conn, "projects", new_projects)
-        report.db["projects_updated"] = db.update(conn, "projects", archived, ("archived_at", "updated_at"))
+        report.db["projects_updated"] = db.update(conn, "projects", changed_projects, ("archived_at", "updated_at"))
         report.db["tasks_inserted"] = db.insert(conn, "tasks", arrived_tasks) + db.insert(
             conn, "tasks", {k: x[:n_keep] for k, x in new_tasks.items()})
         report.db["tasks_updated"] = db.update(conn, "tasks", changed_tasks, (

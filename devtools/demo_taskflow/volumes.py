@@ -105,6 +105,9 @@ ROLE_CHANGE_HAZARD = 0.001
 DEACTIVATE_HAZARD = 0.0005
 NEW_PROJECT_RATE = 0.002           # new projects per day, share of the projects
 ARCHIVE_HAZARD = 0.002             # per active project
+# per active project and day: an edit outside the contract's columns (a description, members)
+# that only moves updated_at; it keeps the projects table as fresh as a real tracker's
+PROJECT_EDIT_RATE = 0.05
 
 # --------------------------------------------------------------------------- pools
 FIRST_NAMES = ("Ada", "Bruno", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hana", "Ines", "Jonas", "Kenji",

@@ -3,7 +3,7 @@ loader, the core tables it feeds), the source connection, and the mart contract.
 
 from __future__ import annotations
 
-from include.warehouse_kit.tables import SourceTable, by_name
+from include.warehouse_kit.tables import Reconcile, SourceTable, by_name
 
 DOMAIN = "crm"
 DAG_ID = "crm_nightly"
@@ -24,6 +24,8 @@ PRODUCTS = SourceTable(
     loader="include.crm.loaders.products:load",
     feeds=("core.dim_product",),
     extract_priority=1,
+    freshness=None,  # the catalogue can rest for weeks
+    reconcile=Reconcile("crm/reconcile/core_products.sql"),
 )
 CUSTOMERS = SourceTable(
     name="customers", schema=SOURCE_SCHEMA,
@@ -35,6 +37,7 @@ CUSTOMERS = SourceTable(
     loader="include.crm.loaders.customers:load",
     feeds=("core.customer_xref", "core.dim_customer"),
     extract_priority=2,
+    reconcile=Reconcile("crm/reconcile/core_customers.sql"),
 )
 ORDERS = SourceTable(
     name="orders", schema=SOURCE_SCHEMA,
@@ -48,6 +51,7 @@ ORDERS = SourceTable(
     feeds=("core.fact_orders",),
     load_after=("products", "customers"),
     extract_priority=3,
+    reconcile=Reconcile("crm/reconcile/core_orders.sql"),
 )
 ORDER_ITEMS = SourceTable(
     name="order_items", schema=SOURCE_SCHEMA,
@@ -60,6 +64,7 @@ ORDER_ITEMS = SourceTable(
     feeds=("core.fact_order_lines",),
     load_after=("orders",),
     extract_priority=4,
+    reconcile=Reconcile("crm/reconcile/core_order_items.sql", source_amount="crm/reconcile/order_item_amount.sql"),
 )
 
 # Load order: dimensions before facts, orders before their lines.

@@ -3,7 +3,7 @@
 `PIPELINE`.
 
 bootstrap -> extract (per table) -> validate (per table) -> load (products, customers, orders,
-order_items) -> build_marts -> check_marts -> finish.
+order_items) -> build_marts -> check_marts and reconcile -> finish.
 
 pandas, pandera and the loaders are imported inside the steps that use them: every Airflow task
 is a new process, and bootstrap, extract, check_marts and finish need none of them.
@@ -66,6 +66,13 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> None:
     anomaly.check(wh, ctx, MONITORS)
 
 
+def reconcile(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunContext) -> None:
+    """Each source table against core and quarantine; a mismatch fails the run."""
+    from include.warehouse_kit import reconcile as kit_reconcile
+
+    kit_reconcile.check(src, wh, ctx, PIPELINE.tables)
+
+
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
     """Close the run's log row; a successful run drops the staged batches no run needs any more."""
     with wh.transaction():
@@ -88,6 +95,7 @@ PIPELINE = Pipeline(
         Step("load", load, per_table=True),
         Step("build_marts", build_marts),
         Step("check_marts", check_marts),
+        Step("reconcile", reconcile, reads_source=True),
     ),
     finish=Step("finish", finish),
     owns_unkeyed_audit=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from include.warehouse_kit.tables import FileSource, SourceTable, by_name
+from include.warehouse_kit.tables import FileSource, Reconcile, SourceTable, by_name
 
 DOMAIN = "taskflow"
 DAG_ID = "taskflow_nightly"
@@ -26,11 +26,13 @@ TS, ID, TEXT, BOOL, DATE = "timestamptz", "bigint", "text", "boolean", "date"
 def _table(name: str, row_model: str, types: dict[str, str], key_fields: tuple[str, ...], feeds: str,
            extract_priority: int, load_after: tuple[str, ...] = ()) -> SourceTable:
     """A TaskFlow table: its rules in rules.py, its loader in loaders/<name>.py, landing in
-    staging.taskflow_<name>; the first key field is its primary key."""
+    staging.taskflow_<name>, reconciled by reconcile/core_<name>.sql; the first key field is its
+    primary key."""
     return SourceTable(name=name, schema=SOURCE_SCHEMA, types=types, primary_key=key_fields[0],
                        key_fields=key_fields, model=f"include.taskflow.rules:{row_model}",
                        loader=f"include.taskflow.loaders.{name}:load", feeds=(feeds,), load_after=load_after,
-                       extract_priority=extract_priority, landing=f"staging.taskflow_{name}")
+                       extract_priority=extract_priority, landing=f"staging.taskflow_{name}",
+                       reconcile=Reconcile(f"taskflow/reconcile/core_{name}.sql"))
 
 
 USERS = _table("users", "UserRow", {
@@ -64,6 +66,7 @@ EVENTS = FileSource(
     key_fields=("event_id", "event_type", "task_id", "occurred_at"),
     feeds=("core.fact_task_events", "core.task_event_ids", "core.task_status_tail"),
     partition_key="dt", suffixes=(".jsonl", ".jsonl.gz"),
+    fact_table="core.fact_task_events", fact_path_column="source_path",
 )
 DEFAULT_LOOKBACK_DAYS = 7
 MAX_LOOKBACK_DAYS = 90

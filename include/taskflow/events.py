@@ -1,6 +1,7 @@
 """The event logs: JSON Lines files in object storage -> core.fact_task_events.
 
-extract_events  lists the partitions dt=D-lookback_days .. the UTC date of the interval end
+extract_events  judges the logs' freshness (the newest partition holding a file), lists the
+                partitions dt=D-lookback_days .. the UTC date of the interval end
                 (every partition on a first run), reads each file the manifest does not hold,
                 parses it with pyarrow (include/warehouse_kit/jsonl.py), applies the line rules
                 (rules.EventLine) and stages every line, with its reasons when it broke one.
@@ -29,8 +30,8 @@ from psycopg import sql
 
 from include.taskflow.contracts import DEFAULT_LOOKBACK_DAYS, EVENT_FIELDS, EVENTS, events_url
 from include.taskflow.event_groups import RepeatedIds, RunKeys
+from include.warehouse_kit import freshness, memory, object_store, pg_io, quality, run_log
 from include.warehouse_kit import load as kit_load
-from include.warehouse_kit import memory, object_store, pg_io, quality, run_log
 from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.run_context import RunContext
@@ -75,11 +76,10 @@ def pending_files(wh: psycopg.Connection, ctx: RunContext, root: str) -> list[ob
 
 
 def _is_date(value: str) -> bool:
-    try:
-        return dt.date.fromisoformat(value).isoformat() == value
-    except ValueError:
-        log.warning("ignoring partition %s=%s: not a YYYY-MM-DD date", EVENTS.partition_key, value)
-        return False
+    if object_store.is_iso_date(value):
+        return True
+    log.warning("ignoring partition %s=%s: not a YYYY-MM-DD date", EVENTS.partition_key, value)
+    return False
 
 
 @dataclass
@@ -195,6 +195,7 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     import pandas as pd
 
     root = events_url()
+    freshness.check_files(wh, ctx, EVENTS, root)
     files = pending_files(wh, ctx, root)
     counts = {"files": 0, "lines": 0, "rejected": 0}
 

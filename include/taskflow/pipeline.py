@@ -3,8 +3,8 @@ ordered steps. The DAG (dags/taskflow_nightly.py), the in-process runner (`run`,
 the bench derive from `PIPELINE`.
 
 bootstrap -> extract (users, projects, tasks) -> extract_events -> validate (per table) ->
-validate_events -> load (users, projects, tasks) -> load_events -> build_marts -> check_marts
--> finish.
+validate_events -> load (users, projects, tasks) -> load_events -> build_marts -> check_marts and
+reconcile -> finish.
 
 pandas, pandera and pyarrow are imported inside the steps that use them.
 """
@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import psycopg
 
-from include.taskflow.contracts import DAG_ID, DEFAULT_LOOKBACK_DAYS, DOMAIN, MAX_LOOKBACK_DAYS, SOURCE_CONN_ID, TABLES
+from include.taskflow.contracts import (
+    DAG_ID,
+    DEFAULT_LOOKBACK_DAYS,
+    DOMAIN,
+    EVENTS,
+    MAX_LOOKBACK_DAYS,
+    SOURCE_CONN_ID,
+    TABLES,
+)
 from include.warehouse_kit import bootstrap as kit_bootstrap
 from include.warehouse_kit import extract as kit_extract
 from include.warehouse_kit import steps
@@ -47,6 +55,13 @@ def check_marts(wh: psycopg.Connection, ctx: RunContext) -> None:
     anomaly.check(wh, ctx, MONITORS)
 
 
+def reconcile(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunContext) -> None:
+    """The source tables and the event manifest against core and quarantine; a mismatch fails the run."""
+    from include.warehouse_kit import reconcile as kit_reconcile
+
+    kit_reconcile.check(src, wh, ctx, TABLES, (EVENTS,))
+
+
 def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str | None = None) -> None:
     steps.finish(wh, ctx, STAGING, status=status, error=error)
 
@@ -63,6 +78,7 @@ PIPELINE = Pipeline(
         Step("load_events", steps.deferred("include.taskflow.events:load_events")),
         Step("build_marts", steps.deferred("include.taskflow.marts:build_marts")),
         Step("check_marts", check_marts),
+        Step("reconcile", reconcile, reads_source=True),
     ),
     finish=Step("finish", finish),
     tables=TABLES, params=PARAMS, ddl_files=DDL_FILES,

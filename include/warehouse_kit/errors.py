@@ -23,3 +23,21 @@ class CheckError(RuntimeError):
 class ParamError(FinalError, ValueError):
     """A run's Params (the trigger form, --conf, the REST API) are not what the DAG takes: the
     same conf fails the same way, so the run fails at once."""
+
+
+class FreshnessError(FinalError):
+    """A source has not changed for longer than its error_after: an upstream job has likely
+    stopped. Nothing was staged from it, so nothing loads; the same night fails the same way."""
+
+    def __init__(self, message: str, alert_detail: str) -> None:
+        super().__init__(message)
+        self.alert_detail = alert_detail
+
+
+class ReconciliationError(FinalError):
+    """The warehouse no longer holds what the source holds: the message names each table, the
+    counts expected and observed, and a sample of the keys that differ."""
+
+    def __init__(self, message: str, alert_detail: str) -> None:
+        super().__init__(message)
+        self.alert_detail = alert_detail

@@ -1,5 +1,5 @@
 """Watermark extract: the source rows a night changed, streamed into staging with COPY, after a
-schema-drift check of the source and followed by a volume check; and the batch reader that
+schema-drift check and a freshness check of the source and followed by a volume check; and the batch reader that
 validate and load use to read a run's staged rows chunk by chunk."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg import sql
 
-from include.warehouse_kit import pg_io, quality, run_log
+from include.warehouse_kit import freshness, pg_io, quality, run_log
 from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import SchemaDriftError
 from include.warehouse_kit.run_context import RunContext
@@ -70,6 +70,7 @@ def extract(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunContext, ta
     The window is [W - lookback, interval_end), W = min(interval start, the table's watermark);
     everything before interval_end on a first run or a full refresh."""
     check_source_schema(src, wh, table, ctx)
+    freshness.check_table(src, wh, ctx, table)  # a stale source fails here, before it is staged
     row = wh.execute(query("kit/extract/select_watermark.sql"),
                      {"pipeline": ctx.dag_id, "source_table": table.name}).fetchone()
     lower = None if ctx.full_refresh or row is None else min(ctx.interval_start, row[0]) - ctx.lookback

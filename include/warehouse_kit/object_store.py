@@ -1,5 +1,6 @@
 """List and read partitioned files, and write complete exports, in object storage through
-Airflow's ObjectStoragePath (`list_partitioned_files`, `write_export`, `read_manifest`).
+Airflow's ObjectStoragePath (`list_partitioned_files`, `newest_partition`, `write_export`,
+`read_manifest`).
 
 A root is an ObjectStoragePath URL: `file:///srv/logs` (no connection) or
 `s3://<conn_id>@bucket/prefix` (the amazon provider with s3fs; the connection's extra may carry
@@ -29,6 +30,7 @@ only a folder marker (`prefix/`), is an empty root; a prefix with nothing under 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import posixpath
@@ -69,6 +71,32 @@ def list_partitioned_files(root_url: str, *, key: str = "dt", suffixes: tuple[st
         if entry["type"] == "file" and (name := _basename(entry)).endswith(suffixes)
     ]
     return sorted(files, key=lambda f: (f.partition, f.path))
+
+
+def is_iso_date(value: str) -> bool:
+    """A partition value that is a date written as YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
+def newest_partition(root_url: str, *, key: str = "dt", suffixes: tuple[str, ...] = DEFAULT_SUFFIXES,
+                     last: str | None = None, accept=lambda value: True) -> str | None:
+    """The greatest partition value <= `last` (string order) that `accept`s and holds at least
+    one file ending with one of `suffixes`; None when no partition does. Lists the root, then
+    partitions newest first until one holds a file."""
+    _require_connection(root_url)
+    root = _root(root_url)
+    fs = root.fs
+    partitions = sorted(((value, entry["name"]) for entry in _ls(fs, root.path, root_url)
+                         if (value := _partition_value(entry, key)) is not None
+                         and (last is None or value <= last) and accept(value)), reverse=True)
+    for value, directory in partitions:
+        if any(entry["type"] == "file" and _basename(entry).endswith(suffixes)
+               for entry in _ls(fs, directory, root_url)):
+            return value
+    return None
 
 
 def read_bytes(root_url: str, path: str) -> bytes:

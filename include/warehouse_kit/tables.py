@@ -33,6 +33,28 @@ class Gates:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """dbt-style source freshness: the lag, in hours, from a source's newest change before the
+    interval end to the interval end, at which a night warns and at which it fails before
+    anything loads (include/warehouse_kit/freshness.py)."""
+
+    warn_after_hours: float = 24
+    error_after_hours: float = 72
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """How the warehouse holds a source table's rows, for the nightly reconciliation
+    (include/warehouse_kit/reconcile.py). `core_rows` is a SQL file selecting one row per natural
+    key that core holds: `key`, `updated_at` (the source's updated_at it was loaded from) and
+    `amount`. With `source_amount`, a SQL file holding the source expression of one row's amount,
+    the valid rows' amounts must also add up to core's."""
+
+    core_rows: str
+    source_amount: str = ""
+
+
+@dataclass(frozen=True)
 class SourceTable:
     name: str                      # the source table, and its landing table staging.<name>
     schema: str                    # the source schema it is read from
@@ -46,6 +68,8 @@ class SourceTable:
     extract_priority: int = 1      # who gets the source pool's slots first
     gates: Gates = field(default_factory=Gates)
     landing: str = ""              # the staging table, when not staging.<name>
+    freshness: Freshness | None = field(default_factory=Freshness)  # None: the table opts out
+    reconcile: Reconcile | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -79,6 +103,11 @@ class FileSource:
     partition_key: str = "dt"
     suffixes: tuple[str, ...] = (".jsonl", ".jsonl.gz")
     gates: Gates = field(default_factory=Gates)
+    # The lag is judged from the newest partition that holds a file: its values are UTC dates.
+    freshness: Freshness | None = field(default_factory=Freshness)
+    # The core table whose rows are the lines loaded, and its column naming the line's file.
+    fact_table: str = ""
+    fact_path_column: str = "source_path"
 
     @property
     def qualified_name(self) -> str:

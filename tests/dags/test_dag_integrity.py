@@ -254,7 +254,7 @@ def test_crm_nightly_tasks_return_nothing_for_xcom(nightly):
     tree = ast.parse((REPO / "dags" / "crm_nightly.py").read_text())
     tasks = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
              and any("task" in ast.unparse(d) for d in f.decorator_list)]
-    assert len(tasks) == 8  # bootstrap, extract, validate, load, build, check, finish x2
+    assert len(tasks) == 9  # bootstrap, extract, validate, load, build, check, reconcile, finish x2
     assert {f.name: _returned_values(f) for f in tasks} == {f.name: [] for f in tasks}
 
 

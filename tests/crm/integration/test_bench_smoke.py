@@ -43,7 +43,7 @@ def test_bench_runs_crm_nightly_on_the_real_scheduler_and_reads_every_task_back(
     assert result["cold_start"]["state"] == "success"  # the warm-up ran first, outside the nights
     tasks = {t["task"] for t in full["tasks"]}
     assert {"bootstrap", "extract_order_items", "validate_customers", "load_orders", "build_marts",
-            "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 16
+            "reconcile", "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 17
     for scenario in (full, night):
         assert scenario["task_seconds"] == round(sum(t["seconds"] for t in scenario["tasks"]), 2)
         assert 0 < scenario["dag_seconds"] and all(t["seconds"] > 0 for t in scenario["tasks"])

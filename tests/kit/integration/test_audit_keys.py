@@ -406,8 +406,8 @@ def test_two_dags_on_one_timetable_keep_their_own_audit_rows(world_factory):
     assert {k: widgets[k] for k in ("extracted", "validated", "rejected", "quarantined", "loaded", "released")} == {
         "extracted": 20, "validated": 20, "rejected": 2, "quarantined": 2, "loaded": 18, "released": 0}
     assert checks_of(world, crm1.run_id, MINIMAL_DAG) == {
-        "widgets.source_schema": "pass", "widgets.volume": "pass", "widgets.key_completeness": "pass",
-        "widgets.quarantine_share": "warn"}
+        "widgets.source_schema": "pass", "widgets.freshness": "pass", "widgets.volume": "pass",
+        "widgets.key_completeness": "pass", "widgets.quarantine_share": "warn"}
     crm_checks = checks_of(world, crm1.run_id, CRM)
     assert {f"{t}.{c}" for t in CRM_TABLES for c in ("source_schema", "volume", "key_completeness",
                                                         "quarantine_share")} <= crm_checks.keys()

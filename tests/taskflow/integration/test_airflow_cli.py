@@ -34,6 +34,7 @@ def test_dags_test_runs_the_night_and_accounts_for_every_line(taskflow_world, tm
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "PYTHONPATH": str(REPO),
+        "ETL_FRESHNESS": os.environ["ETL_FRESHNESS"],  # the generated world rests (tests/conftest.py)
     }
     command = "airflow db migrate && airflow dags test taskflow_nightly 2026-10-06T02:00:00+00:00"
     result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)

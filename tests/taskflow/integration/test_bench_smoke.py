@@ -33,7 +33,7 @@ def names(admin_uri):
 def test_stages_of_a_pipeline_mixing_per_table_and_plain_steps_keep_the_declared_order():
     assert [s.name for s in stage.stages(PIPELINE)] == [
         "bootstrap", "extract", "extract_events", "validate", "validate_events", "load_users", "load_projects",
-        "load_tasks", "load_events", "build_marts", "check_marts", "finish"]
+        "load_tasks", "load_events", "build_marts", "check_marts", "reconcile", "finish"]
     assert [(step.name, table.name) for step, table in stage.lookup("extract", PIPELINE).calls] == [
         ("extract", "users"), ("extract", "projects"), ("extract", "tasks")]
     assert stage.lookup("extract_events", PIPELINE).calls == ((PIPELINE.step("extract_events"), None),)
@@ -108,7 +108,7 @@ def test_bench_runs_taskflow_nightly_on_the_real_scheduler_and_reads_every_task_
     assert result["airflow"]["cold_start"]["state"] == "success"
     tasks = {t["task"] for t in full["tasks"]}
     assert {"bootstrap", "extract_tasks", "extract_events", "validate_events", "load_events", "check_marts",
-            "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 16
+            "reconcile", "finish_success"} <= tasks and len(full["tasks"]) == len(night["tasks"]) == 17
     assert (full["business_day"], night["business_day"]) == (
         str(taskflow.FIRST_NIGHT - dt.timedelta(days=1)), str(taskflow.FIRST_NIGHT))
     with psycopg.connect(embedded_pg.base_uri(names.dag_warehouse)) as conn:

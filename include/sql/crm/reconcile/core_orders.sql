@@ -1,0 +1,1 @@
+SELECT order_id AS key, updated_at, NULL::numeric AS amount FROM core.fact_orders
