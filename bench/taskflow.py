@@ -221,6 +221,8 @@ def targets(result: dict) -> list[tuple[str, str, bool]]:
                  f"{full['total_seconds']} s", full["total_seconds"] <= FULL_LOAD_DAG_SECONDS),
                 (f"1 % night <= {NIGHT_TASK_SECONDS} s of task time (stage processes; no Airflow run)",
                  f"{night['total_seconds']} s", night["total_seconds"] <= NIGHT_TASK_SECONDS)]
+    tables = tuple(t.name for t in PIPELINE.tables)
+    out += run.profiling_share(full, "validate", tables) + run.profiling_share(full, "extract_events", ("events",))
     peak = max(s["max_peak_rss_mb"] for s in result["scenarios"])
     heaviest = max((s for sc in result["scenarios"] for s in sc["stages"]), key=lambda s: s["peak_rss_mb"])
     out.append(("no task above 1 GB peak RSS", f"{peak} MB ({heaviest['step']})", peak <= PEAK_RSS_MB))

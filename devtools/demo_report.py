@@ -86,20 +86,22 @@ def handoff_summary(warehouse_uri: str, days: list[dt.date]) -> str:
 
 
 def quality_summary(warehouse_uri: str, days: list[dt.date]) -> str:
-    """Each pipeline's last night: source freshness, reconciliation and anomaly verdicts; then
-    every warning of the nights."""
+    """Each pipeline's last night: source freshness, reconciliation, anomaly and drift verdicts;
+    then every warning of the nights."""
     with psycopg.connect(warehouse_uri) as conn:
         rows = conn.execute(
             "SELECT DISTINCT ON (r.dag_id, r.business_date, q.\"check\") r.dag_id, r.business_date, q.\"check\", "
             "q.status, q.observed, q.expected FROM audit.data_quality_log q "
             "JOIN audit.etl_run_log r USING (dag_id, run_id) "
             "WHERE (q.\"check\" LIKE 'anomaly.%%' OR q.\"check\" LIKE '%%.freshness' "
-            "       OR q.\"check\" LIKE '%%reconciliation') AND r.business_date = ANY(%s) "
+            "       OR q.\"check\" LIKE '%%reconciliation' OR q.\"check\" LIKE '%%.drift') "
+            "AND r.business_date = ANY(%s) "
             "ORDER BY r.dag_id, r.business_date, q.\"check\", q.checked_at DESC", (days,)).fetchall()
     kinds = (("Freshness", lambda c: c.endswith(".freshness")),
              ("Reconciliation", lambda c: c.endswith("reconciliation")),
-             ("Anomalies", lambda c: c.startswith("anomaly.")))
-    lines = ["", "Data quality (include/warehouse_kit/freshness.py, reconcile.py, anomaly.py)"]
+             ("Anomalies", lambda c: c.startswith("anomaly.")),
+             ("Drift", lambda c: c.endswith(".drift") and c.count(".") == 1))
+    lines = ["", "Data quality (include/warehouse_kit/freshness.py, reconcile.py, anomaly.py, profiling.py)"]
     for dag_id in sorted({r[0] for r in rows}):
         last = [r for r in rows if r[0] == dag_id and r[1] == days[-1]]
         lines.append(f"  {dag_id} on {days[-1]}")
@@ -115,4 +117,5 @@ def quality_summary(warehouse_uri: str, days: list[dt.date]) -> str:
 def _short(check: str) -> str:
     if check.endswith(".amount_reconciliation"):
         return check.removesuffix(".amount_reconciliation") + " amounts"
-    return check.removeprefix("anomaly.").removesuffix(".freshness").removesuffix(".reconciliation")
+    return (check.removeprefix("anomaly.").removesuffix(".freshness").removesuffix(".reconciliation")
+            .removesuffix(".drift"))

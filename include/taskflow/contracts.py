@@ -67,6 +67,8 @@ EVENTS = FileSource(
     feeds=("core.fact_task_events", "core.task_event_ids", "core.task_status_tail"),
     partition_key="dt", suffixes=(".jsonl", ".jsonl.gz"),
     fact_table="core.fact_task_events", fact_path_column="source_path",
+    types={"event_id": TEXT, "event_type": TEXT, "task_id": ID, "actor_id": ID, "occurred_at": TS,
+           "from_status": TEXT, "to_status": TEXT, "assignee_id": ID, "due_date": DATE},
 )
 DEFAULT_LOOKBACK_DAYS = 7
 MAX_LOOKBACK_DAYS = 90

@@ -194,6 +194,8 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     """Stage every line of the files not yet processed (idempotent: a retry stages them again)."""
     import pandas as pd
 
+    from include.warehouse_kit import profiling
+
     root = events_url()
     freshness.check_files(wh, ctx, EVENTS, root)
     files = pending_files(wh, ctx, root)
@@ -210,8 +212,10 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
         pending, repeats, keys, staged = None, RepeatedIds(), RunKeys(), 0
+        profiler = profiling.Profiler(EVENTS.types)
         for group in read_groups(root, files):
             lines = staged_lines(group, ctx, first_key=staged + 1)
+            profiler.add(lines)
             staged += len(group.lines)
             if pending is not None:
                 pending.result()
@@ -230,11 +234,12 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
                           pd.DataFrame({"event_id": repeats.ids()}).assign(run_id=ctx.run_id))
         for part in keys.frames():
             pg_io.write_frame(wh, keys_partition, part.assign(run_id=ctx.run_id))
+        counts["profile_ms"] = profiling.finish(wh, ctx, EVENTS.name, profiler, EVENTS.gates.min_rows)
         # the load plans its joins on the run's lines and on what they name
         kit_load.analyze(wh, partition)
         kit_load.analyze(wh, keys_partition)
-        run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"],
-                                                     "extracted": counts["lines"], "rejected": counts["rejected"]})
+        run_log.record_counts(wh, ctx, EVENTS.name, {"files_listed": counts["files"], "extracted": counts["lines"],
+                                                     "rejected": counts["rejected"], "profile_ms": counts["profile_ms"]})
     log.info("staged %s lines of %s event files from %s", counts["lines"], counts["files"], root)
     return counts
 

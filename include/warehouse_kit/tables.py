@@ -105,6 +105,8 @@ class FileSource:
     gates: Gates = field(default_factory=Gates)
     # The lag is judged from the newest partition that holds a file: its values are UTC dates.
     freshness: Freshness | None = field(default_factory=Freshness)
+    # The staged line columns profiled each run (column -> contract type; profiling.py).
+    types: Mapping[str, str] = field(default_factory=dict)
     # The core table whose rows are the lines loaded, and its column naming the line's file.
     fact_table: str = ""
     fact_path_column: str = "source_path"

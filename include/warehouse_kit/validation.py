@@ -3,7 +3,8 @@
 `find_rejects` validates a batch lazily and returns every failing row with all of its reasons.
 `validate` runs it chunk by chunk over the run's staged batch, records the rejects in
 staging.rejects (quarantine moves them in the load's transaction) and the gates in
-audit.data_quality_log, and raises QualityGateError when a gate fails.
+audit.data_quality_log, profiles the batch's columns (profiling.py: audit.column_profile and the
+drift checks), and raises QualityGateError when a gate fails.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 import psycopg
 
-from include.warehouse_kit import extract, pg_io, quality, run_log
+from include.warehouse_kit import extract, pg_io, profiling, quality, run_log
 from include.warehouse_kit.errors import QualityGateError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.sql_files import query, run_sql
@@ -167,9 +168,11 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
     known = {r[0] for r in wh.execute(query("kit/validate/select_known_undated_rejects.sql"),
                                       {"source_table": table.qualified_name})}
     counts, rows, rejected = Tally(), 0, 0
+    profiler = profiling.Profiler(table.types)
     with wh.transaction():
         run_sql(wh, "kit/validate/create_reject_rows.sql", ctx.keys() | {"source_table": table.qualified_name})
         for batch in extract.read_batches(wh, table, ctx):
+            profiler.add(batch)
             rejects = find_rejects(table, batch, ctx.interval_end)
             known_rows = batch.index[batch["updated_at"].isna() & batch[table.primary_key].isin(known)]
             counts += tally(table, batch.drop(index=known_rows), int((~rejects["row"].isin(known_rows)).sum()))
@@ -182,8 +185,9 @@ def validate(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> dic
             }))
         wh.execute(query("kit/validate/insert_rejects.sql"), ctx.keys() | {"source_table": table.qualified_name})
         gates = record_gates(wh, ctx, table, counts)
+        profile_ms = profiling.finish(wh, ctx, table.name, profiler, table.gates.min_rows)
         result = {"validated": rows, "rejected": rejected}
-        run_log.record_counts(wh, ctx, table.name, result)
+        run_log.record_counts(wh, ctx, table.name, result | {"profile_ms": profile_ms})
     log.info("validated %s: %s", table.name, result)
     enforce_gates(table, counts, gates)
     return result

@@ -105,6 +105,31 @@ CREATE TABLE IF NOT EXISTS audit.alert_log (
     PRIMARY KEY (dag_id, run_id, kind)
 );
 
+-- The column profile of each run's staged batch, per source and column (profiling.py):
+-- distinct_count is exact while distinct_exact, else estimated (within about 1 %);
+-- distinct_share = distinct_count / non-null rows; top_values only for few distinct values.
+CREATE TABLE IF NOT EXISTS audit.column_profile (
+    dag_id          text             NOT NULL,
+    run_id          text             NOT NULL,
+    table_name      text             NOT NULL,  -- the source's name, as its checks name it
+    column_name     text             NOT NULL,
+    kind            text             NOT NULL CHECK (kind IN ('numeric', 'temporal', 'text', 'boolean')),
+    rows            bigint           NOT NULL,
+    nulls           bigint           NOT NULL,
+    null_rate       double precision NOT NULL,
+    distinct_count  bigint           NOT NULL,
+    distinct_exact  boolean          NOT NULL,
+    distinct_share  double precision,
+    min_value       text,
+    max_value       text,
+    mean            double precision,
+    top_values      jsonb,           -- the most frequent values, each with its count
+    profiled_at     timestamptz      NOT NULL DEFAULT now(),
+    PRIMARY KEY (dag_id, run_id, table_name, column_name)
+);
+CREATE INDEX IF NOT EXISTS column_profile_history_idx
+    ON audit.column_profile (dag_id, table_name, column_name, profiled_at DESC);
+
 -- Which version of its DDL each domain's warehouse objects have: bootstrap skips the DDL when
 -- the files have not changed. DELETE a domain's row to force a full pass.
 CREATE TABLE IF NOT EXISTS audit.ddl_version (

@@ -1,0 +1,309 @@
+"""Column profiles of every staged batch, and drift against a column's recent profiles.
+
+A `Profiler` takes a batch chunk by chunk (the frames validation already reads) and keeps, per
+column: rows, nulls, distinct values, min and max; numeric columns also their mean; text and
+boolean columns with few distinct values also their top 5 values. Memory stays flat:
+- distinct values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them; beyond,
+  the count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch, about 1 %
+  off) and `distinct_exact` says so;
+- value counts are kept only while a column has at most `TOP_VALUES_UP_TO` distinct values:
+  a nearly unique column (an email, an event id) gets no top values.
+
+`record` writes audit.column_profile (one row per column of the run's batch); `check_drift`
+compares each column's null rate and distinct share (distinct / non-null rows) with the median
+of its last 14 profiles and logs `<table>.<column>.drift` as a warn when one moved by more than
+the configured amount, and `<table>.drift` as the table's verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from include.warehouse_kit import quality
+from include.warehouse_kit.run_context import RunContext
+from include.warehouse_kit.sql_files import query
+
+log = logging.getLogger(__name__)
+
+EXACT_DISTINCT = 16_384
+TOP_VALUES_UP_TO = 50
+TOP = 5
+NUMERIC, TEMPORAL, TEXT, BOOLEAN = "numeric", "temporal", "text", "boolean"
+KINDS = {"bigint": NUMERIC, "integer": NUMERIC, "numeric": NUMERIC, "timestamptz": TEMPORAL, "date": TEMPORAL,
+         "text": TEXT, "boolean": BOOLEAN}
+
+DRIFT_ENV = "ETL_PROFILE_DRIFT"
+DRIFT_DEFAULTS = {"null_rate": 0.10, "distinct_share": 0.25, "history": 14, "min_profiles": 3}
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit reaches every output bit."""
+    x = x.astype(np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def text_hashes(values: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string of a non-null arrow string array, from its UTF-8 bytes
+    (a polynomial over the bytes, position by position, then mixed with the length)."""
+    values = values.cast(pa.large_string())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None \
+        else np.zeros(0, dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    h = np.zeros(len(values), dtype=np.uint64)
+    longest = int(lengths.max(initial=0))
+    with np.errstate(over="ignore"):
+        for position in range(longest):
+            alive = lengths > position
+            if alive.all():
+                h = h * np.uint64(0x100000001B3) + data[starts + position].astype(np.uint64) + np.uint64(1)
+            else:
+                index = np.flatnonzero(alive)
+                h[index] = h[index] * np.uint64(0x100000001B3) + data[starts[index] + position] + np.uint64(1)
+        h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return _mix(h)
+
+
+@dataclass
+class DistinctSketch:
+    """The smallest `size` distinct hashes seen: an exact count up to `size`, an estimate beyond."""
+
+    size: int = EXACT_DISTINCT
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    saturated: bool = False
+
+    def add(self, hashes: np.ndarray) -> None:
+        if self.saturated:
+            hashes = hashes[hashes < self.hashes[-1]]
+        if len(hashes) > self.size:
+            hashes, self.saturated = np.partition(hashes, self.size - 1)[: self.size], True
+        merged = np.union1d(self.hashes, hashes)
+        if len(merged) > self.size:
+            merged, self.saturated = merged[: self.size], True
+        self.hashes = merged
+
+    @property
+    def exact(self) -> bool:
+        return not self.saturated
+
+    def count(self) -> int:
+        if not self.saturated:
+            return len(self.hashes)
+        # the k-th smallest of n uniform hashes sits near k / n of the range
+        return round((self.size - 1) / ((float(self.hashes[-1]) + 1) / 2.0 ** 64))
+
+
+@dataclass
+class ColumnStats:
+    kind: str
+    rows: int = 0
+    nulls: int = 0
+    total: float = 0.0
+    minimum: object = None
+    maximum: object = None
+    distinct: DistinctSketch = field(default_factory=DistinctSketch)
+    counts: Counter | None = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    column: str
+    kind: str
+    rows: int
+    nulls: int
+    distinct: int
+    distinct_exact: bool
+    minimum: str | None
+    maximum: str | None
+    mean: float | None
+    top_values: list[tuple[str, int]] | None
+
+    @property
+    def null_rate(self) -> float:
+        return self.nulls / self.rows if self.rows else 0.0
+
+    @property
+    def distinct_share(self) -> float | None:
+        present = self.rows - self.nulls
+        return min(self.distinct / present, 1.0) if present else None
+
+
+class Profiler:
+    """Profiles the columns `types` (column -> contract type) of frames added one by one."""
+
+    def __init__(self, types: Mapping[str, str]):
+        self.stats = {column: ColumnStats(KINDS[kind]) for column, kind in types.items()}
+        self.seconds = 0.0  # spent profiling, for the bench's budget (the run log's profile_ms)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        started = time.perf_counter()
+        for column, stats in self.stats.items():
+            _add(stats, frame[column])
+        self.seconds += time.perf_counter() - started
+
+    def profiles(self) -> list[ColumnProfile]:
+        return [_profile(column, s) for column, s in self.stats.items()]
+
+
+def _add(stats: ColumnStats, series: pd.Series) -> None:
+    values = series.dropna()
+    stats.rows += len(series)
+    stats.nulls += len(series) - len(values)
+    if values.empty:
+        return
+    if stats.kind in (TEXT, BOOLEAN):
+        arrow = pa.array(values.astype(str) if stats.kind == BOOLEAN else values, type=pa.large_string())
+        unique = pc.unique(arrow)
+        if stats.counts is not None:
+            counted = pc.value_counts(arrow)
+            stats.counts.update(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(),
+                                         strict=True)))
+            if len(stats.counts) > TOP_VALUES_UP_TO:
+                stats.counts = None
+        stats.distinct.add(text_hashes(unique))
+        low, high = pc.min_max(unique).values()
+        low, high = low.as_py(), high.as_py()
+    else:
+        numbers = _as_int64(values, stats.kind)
+        stats.distinct.add(_mix(pd.unique(numbers).view(np.uint64)))
+        if stats.kind == NUMERIC:
+            stats.total += float(values.astype("float64").sum())
+        low, high = values.min(), values.max()
+    stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
+    stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
+
+
+def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
+    """The values' 64 bits, one to one: integers as they are, floats by their bit pattern,
+    instants and dates by their microseconds."""
+    if kind == TEMPORAL:
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert(None)
+        return pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view(np.int64)
+    if pd.api.types.is_integer_dtype(values):
+        return values.to_numpy(dtype=np.int64)
+    return values.to_numpy(dtype=np.float64).view(np.int64)
+
+
+def _profile(column: str, s: ColumnStats) -> ColumnProfile:
+    present = s.rows - s.nulls
+    top = None
+    if s.counts is not None and s.kind in (TEXT, BOOLEAN) and present:
+        top = sorted(s.counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    return ColumnProfile(
+        column=column, kind=s.kind, rows=s.rows, nulls=s.nulls, distinct=s.distinct.count(),
+        distinct_exact=s.distinct.exact,
+        minimum=None if s.minimum is None else _text(s.minimum), maximum=None if s.maximum is None else _text(s.maximum),
+        mean=s.total / present if s.kind == NUMERIC and present else None, top_values=top)
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def finish(wh: psycopg.Connection, ctx: RunContext, table: str, profiler: Profiler, min_rows: int) -> int:
+    """Record the batch's profile and judge its drift; returns the milliseconds profiling took."""
+    started = time.perf_counter()
+    profiles = profiler.profiles()
+    record(wh, ctx, table, profiles)
+    check_drift(wh, ctx, table, profiles, min_rows)
+    return round(1000 * (profiler.seconds + time.perf_counter() - started))
+
+
+def record(wh: psycopg.Connection, ctx: RunContext, table: str, profiles: list[ColumnProfile]) -> None:
+    """The batch's profile into audit.column_profile (a retry replaces it)."""
+    keys = ctx.keys() | {"table_name": table}
+    wh.execute(query("kit/profile/delete_profile.sql"), keys)
+    with wh.cursor() as cur:
+        cur.executemany(query("kit/profile/insert_profile.sql"), [keys | {
+            "column_name": p.column, "kind": p.kind, "rows": p.rows, "nulls": p.nulls, "null_rate": p.null_rate,
+            "distinct_count": p.distinct, "distinct_exact": p.distinct_exact, "distinct_share": p.distinct_share,
+            "min_value": p.minimum, "max_value": p.maximum, "mean": p.mean,
+            "top_values": None if p.top_values is None else json.dumps([{"value": v, "count": n}
+                                                                          for v, n in p.top_values])}
+            for p in profiles])
+
+
+def drift_settings() -> dict[str, float]:
+    changes = json.loads(os.environ.get(DRIFT_ENV) or "{}")
+    unknown = set(changes) - set(DRIFT_DEFAULTS)
+    if unknown:
+        raise ValueError(f"{DRIFT_ENV} has unknown settings {sorted(unknown)}")
+    return DRIFT_DEFAULTS | changes
+
+
+@dataclass(frozen=True)
+class Drift:
+    column: str
+    measure: str       # null_rate or distinct_share
+    value: float
+    median: float
+    profiles: int
+
+
+def drifts(current: list[ColumnProfile], history: Mapping[str, list[tuple[float, float | None]]],
+           settings: Mapping[str, float]) -> list[Drift]:
+    """The measures that moved by more than their allowed amount against the median of the
+    column's earlier profiles (at least `min_profiles` of them)."""
+    found = []
+    for p in current:
+        earlier = history.get(p.column, [])
+        if len(earlier) < settings["min_profiles"]:
+            continue
+        for index, measure, value in ((0, "null_rate", p.null_rate), (1, "distinct_share", p.distinct_share)):
+            known = [e[index] for e in earlier if e[index] is not None]
+            if value is None or len(known) < settings["min_profiles"]:
+                continue
+            median = statistics.median(known)
+            if abs(value - median) > settings[measure]:
+                found.append(Drift(p.column, measure, value, median, len(known)))
+    return found
+
+
+def check_drift(wh: psycopg.Connection, ctx: RunContext, table: str, profiles: list[ColumnProfile],
+                min_rows: int) -> list[Drift]:
+    """Log `<table>.<column>.drift` warnings and the table's `<table>.drift` verdict. A batch
+    below `min_rows` gets no verdict: its rates are too noisy to compare."""
+    settings = drift_settings()
+    rows = profiles[0].rows if profiles else 0
+    if rows < min_rows:
+        return []
+    history: dict[str, list[tuple[float, float | None]]] = {}
+    for column, null_rate, share in wh.execute(query("kit/profile/select_recent_profiles.sql"), ctx.keys() | {
+            "table_name": table, "history": int(settings["history"]), "min_rows": min_rows}):
+        history.setdefault(column, []).append((null_rate, share))
+    found = drifts(profiles, history, settings)
+    checks = [quality.Check(f"{table}.{d.column}.drift", "warn", f"{d.measure} {d.value:.1%}",
+                            f"{d.median:.1%} ± {settings[d.measure]:.0%} (median of {d.profiles} profiles)")
+              for d in found]
+    compared = sum(1 for p in profiles if len(history.get(p.column, [])) >= settings["min_profiles"])
+    checks.append(quality.Check(f"{table}.drift", "warn" if found else "pass",
+                                f"{len(found)} of {compared} columns drifted",
+                                f"null rate ± {settings['null_rate']:.0%}, distinct share "
+                                f"± {settings['distinct_share']:.0%} of the median of the last "
+                                f"{int(settings['history'])} profiles"))
+    quality.record(wh, ctx, checks)
+    for d in found:
+        log.warning("%s.%s: %s %.1f%%, its median %.1f%%", table, d.column, d.measure, 100 * d.value, 100 * d.median)
+    return found
