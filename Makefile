@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv system-deps demo demo-alerts bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
+.PHONY: help venv system-deps demo demo-alerts profile bench test test-unit test-integration lint airflow pg-start pg-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ demo: venv  ## build the demo CRM and run crm_nightly for the last 3 business da
 
 demo-alerts: venv  ## show every alert on loopback catchers (SMTP + Slack webhook)
 	$(PY) -m devtools.demo_alerts
+
+profile: venv  ## profile the demo's source tables in full: one HTML report in .local/reports/ (after make demo)
+	$(PY) -m devtools.profile_report
 
 bench: venv system-deps  ## crm_nightly (~1M lines) then taskflow_nightly (1M tasks, ~4.3M events): stage timings and memory, the real scheduler, side-by-side loaders, page latency (BENCH_ARGS='--pipeline taskflow', '--scale 2', '--taskflow-scale 2')
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -170,7 +170,7 @@ Where the data is
   warehouse      {warehouse_uri}   (schemas staging, core, marts, audit)
   psql           psql {warehouse_uri}
   audiences      files in {AUDIENCE_EXPORT_DIR} (members.csv, removed.csv, manifest.json per night)
-  pages          Customer segments at /segments/, Task analytics at /task-analytics/ (in `make airflow`)
+  pages          Customer segments at /segments/, Task analytics at /task-analytics/, Data quality at /data-quality/ (in `make airflow`)
   server files   {embedded_pg.data_dir()}   (stop it with `make pg-stop`)
   Airflow UI     `make airflow`, then http://localhost:8080 (user admin; it prints the password)
 Total {time.monotonic() - started:.0f} s. Files under {LOCAL_DIR}.""")

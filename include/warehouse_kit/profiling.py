@@ -6,8 +6,9 @@ boolean columns with few distinct values also their top 5 values. Memory stays f
 - distinct values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them; beyond,
   the count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch, about 1 %
   off) and `distinct_exact` says so;
-- value counts are kept only while a column has at most `TOP_VALUES_UP_TO` distinct values:
-  a nearly unique column (an email, an event id) gets no top values.
+- value counts are kept only while a column has at most `TOP_VALUES_UP_TO` distinct values,
+  and a nearly unique column (distinct share from `NEARLY_UNIQUE`: an email, an event id)
+  gets no top values.
 
 `record` writes audit.column_profile (one row per column of the run's batch); `check_drift`
 compares each column's null rate and distinct share (distinct / non-null rows) with the median
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 EXACT_DISTINCT = 16_384
 TOP_VALUES_UP_TO = 50
+NEARLY_UNIQUE = 0.9  # a distinct share from which a column gets no top values
 TOP = 5
 NUMERIC, TEMPORAL, TEXT, BOOLEAN = "numeric", "temporal", "text", "boolean"
 KINDS = {"bigint": NUMERIC, "integer": NUMERIC, "numeric": NUMERIC, "timestamptz": TEMPORAL, "date": TEMPORAL,
@@ -209,7 +211,7 @@ def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
 def _profile(column: str, s: ColumnStats) -> ColumnProfile:
     present = s.rows - s.nulls
     top = None
-    if s.counts is not None and s.kind in (TEXT, BOOLEAN) and present:
+    if s.counts is not None and s.kind in (TEXT, BOOLEAN) and present and len(s.counts) < NEARLY_UNIQUE * present:
         top = sorted(s.counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     return ColumnProfile(
         column=column, kind=s.kind, rows=s.rows, nulls=s.nulls, distinct=s.distinct.count(),
@@ -237,12 +239,12 @@ def record(wh: psycopg.Connection, ctx: RunContext, table: str, profiles: list[C
     wh.execute(query("kit/profile/delete_profile.sql"), keys)
     with wh.cursor() as cur:
         cur.executemany(query("kit/profile/insert_profile.sql"), [keys | {
-            "column_name": p.column, "kind": p.kind, "rows": p.rows, "nulls": p.nulls, "null_rate": p.null_rate,
+            "column_name": p.column, "position": position, "kind": p.kind, "rows": p.rows, "nulls": p.nulls, "null_rate": p.null_rate,
             "distinct_count": p.distinct, "distinct_exact": p.distinct_exact, "distinct_share": p.distinct_share,
             "min_value": p.minimum, "max_value": p.maximum, "mean": p.mean,
             "top_values": None if p.top_values is None else json.dumps([{"value": v, "count": n}
                                                                           for v, n in p.top_values])}
-            for p in profiles])
+            for position, p in enumerate(profiles, start=1)])
 
 
 def drift_settings() -> dict[str, float]:

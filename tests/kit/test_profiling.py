@@ -132,3 +132,11 @@ def test_drift_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("ETL_PROFILE_DRIFT", '{"null_share": 0.05}')
     with pytest.raises(ValueError, match="unknown settings"):
         profiling.drift_settings()
+
+
+def test_a_column_as_distinct_as_its_rows_gets_no_top_values_however_few():
+    profiler = Profiler({"name": "text", "status": "text"})
+    profiler.add(pd.DataFrame({"name": pd.Series(["Ann", "Bo", "Cy", "Di", "Ed"], dtype="str"),
+                               "status": pd.Series(["paid", "paid", "new", "paid", "new"], dtype="str")}))
+    name, status = profiler.profiles()
+    assert name.top_values is None and status.top_values == [("paid", 3), ("new", 2)]

@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS audit.column_profile (
     run_id          text             NOT NULL,
     table_name      text             NOT NULL,  -- the source's name, as its checks name it
     column_name     text             NOT NULL,
+    position        integer          NOT NULL,  -- the column's place in the source's contract
     kind            text             NOT NULL CHECK (kind IN ('numeric', 'temporal', 'text', 'boolean')),
     rows            bigint           NOT NULL,
     nulls           bigint           NOT NULL,
