@@ -5,7 +5,7 @@ Airflow's metadata lives in the database `airflow_meta` on the embedded server (
 take the scheduler's concurrent writes). The `crm_source` pool is created here, because the
 scheduler never schedules a task whose pool does not exist. Log in as admin with the password
 printed at start (ETL_UI_ADMIN_PASSWORD, else one generated once and kept in
-.local/airflow-ui/passwords.json).
+.local/airflow-ui/passwords.json). Every task's OpenLineage events go to .local/lineage/events.jsonl.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from devtools import embedded_pg
 from devtools.local_env import LOCAL_DIR, SOURCE_DB, SOURCE_POOLS, WAREHOUSE_DB, airflow_env
 
 META_DB = "airflow_meta"
+LINEAGE_DIR = LOCAL_DIR / "lineage"
 
 
 def ui_env() -> dict[str, str]:
@@ -41,6 +42,11 @@ def ui_env() -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     })
+    # Every task's OpenLineage events, one JSON object a line (docs/lineage.md); a transport set
+    # in the environment wins.
+    LINEAGE_DIR.mkdir(parents=True, exist_ok=True)
+    env.setdefault("AIRFLOW__OPENLINEAGE__TRANSPORT", json.dumps(
+        {"type": "file", "log_file_path": str(LINEAGE_DIR / "events.jsonl"), "append": True}))
     return env
 
 

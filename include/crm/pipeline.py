@@ -21,6 +21,10 @@ from include.warehouse_kit.pipeline import Pipeline, Step, run_in_process
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.tables import SourceTable, resolve
 
+# The marts' tables, and the core tables their build reads (include/sql/crm/marts/).
+MARTS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales")
+MART_INPUTS = ("core.customer_xref", "core.dim_customer", "core.fact_orders")
+
 DDL_FILES = ("crm/bootstrap/create_staging.sql", "crm/bootstrap/create_core.sql",
              "crm/bootstrap/create_marts.sql", "crm/bootstrap/create_change_capture.sql")
 # Applying the DDL asks for a full restatement of daily_sales, so a change of the mart's
@@ -90,12 +94,14 @@ PIPELINE = Pipeline(
     fingerprinted_files=FINGERPRINTED_FILES,
     steps=(
         Step("bootstrap", bootstrap),
-        Step("extract", extract, per_table=True, reads_source=True),
-        Step("validate", validate, per_table=True),
-        Step("load", load, per_table=True),
-        Step("build_marts", build_marts),
-        Step("check_marts", check_marts),
-        Step("reconcile", reconcile, reads_source=True),
+        Step("extract", extract, per_table=True, reads_source=True, reads=("{source}",), writes=("{staging}",)),
+        Step("validate", validate, per_table=True, reads=("{staging}",),
+             writes=("staging.rejects", "audit.column_profile")),
+        Step("load", load, per_table=True, reads=("{staging}", "staging.rejects"),
+             writes=("{feeds}", "audit.quarantine")),
+        Step("build_marts", build_marts, reads=MART_INPUTS, writes=MARTS),
+        Step("check_marts", check_marts, reads=(*MARTS, *MART_INPUTS)),
+        Step("reconcile", reconcile, reads_source=True, reads=("{sources}", "{all_feeds}", "audit.quarantine")),
     ),
     finish=Step("finish", finish),
     owns_unkeyed_audit=True,

@@ -62,7 +62,7 @@ EVENT_FIELDS = {"event_id": "string", "event_type": "string", "task_id": "int64"
                 "assignee_id": "int64", "due_date": "string"}
 EVENTS = FileSource(
     name="events", schema=SOURCE_SCHEMA,
-    model="include.taskflow.rules:EventLine",
+    model="include.taskflow.rules:EventLine", root="include.taskflow.contracts:events_url",
     key_fields=("event_id", "event_type", "task_id", "occurred_at"),
     feeds=("core.fact_task_events", "core.task_event_ids", "core.task_status_tail"),
     partition_key="dt", suffixes=(".jsonl", ".jsonl.gz"),

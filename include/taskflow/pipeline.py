@@ -18,6 +18,7 @@ from include.taskflow.contracts import (
     DEFAULT_LOOKBACK_DAYS,
     DOMAIN,
     EVENTS,
+    MARTS,
     MAX_LOOKBACK_DAYS,
     SOURCE_CONN_ID,
     TABLES,
@@ -35,6 +36,10 @@ PARAMS = (*WATERMARK_PARAMS,
                     "Days of event partitions before the business day to list again (late files).",
                     minimum=0, maximum=MAX_LOOKBACK_DAYS))
 
+
+EVENT_LINES = "staging.taskflow_event_lines"
+# The marts' tables (contracts.MARTS), and the core tables their build reads (include/sql/taskflow/marts/).
+MART_INPUTS = ("core.fact_task_events", "core.dim_task", "core.dim_project", "core.dim_user", "core.dim_date")
 
 STAGING = (*(t.staging for t in TABLES), "staging.taskflow_event_lines", "staging.taskflow_event_files",
            "staging.taskflow_event_repeats", "staging.taskflow_event_keys")
@@ -70,16 +75,24 @@ def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str |
 PIPELINE = Pipeline(
     steps=(
         Step("bootstrap", bootstrap),
-        Step("extract", kit_extract.extract, per_table=True, reads_source=True),
-        Step("extract_events", steps.deferred("include.taskflow.events:extract_events")),
-        Step("validate", steps.validate, per_table=True),
-        Step("validate_events", steps.deferred("include.taskflow.events:validate_events")),
-        Step("load", steps.load, per_table=True),
-        Step("load_events", steps.deferred("include.taskflow.events:load_events")),
-        Step("build_marts", steps.deferred("include.taskflow.marts:build_marts")),
-        Step("check_marts", check_marts),
-        Step("reconcile", reconcile, reads_source=True),
+        Step("extract", kit_extract.extract, per_table=True, reads_source=True, reads=("{source}",),
+             writes=("{staging}",)),
+        Step("extract_events", steps.deferred("include.taskflow.events:extract_events"), reads=("{files}",),
+             writes=(EVENT_LINES, "audit.column_profile")),
+        Step("validate", steps.validate, per_table=True, reads=("{staging}",),
+             writes=("staging.rejects", "audit.column_profile")),
+        Step("validate_events", steps.deferred("include.taskflow.events:validate_events"), reads=(EVENT_LINES,)),
+        Step("load", steps.load, per_table=True, reads=("{staging}", "staging.rejects"),
+             writes=("{feeds}", "audit.quarantine")),
+        Step("load_events", steps.deferred("include.taskflow.events:load_events"),
+             reads=(EVENT_LINES, "core.dim_task", "core.dim_user", "core.dim_project"),
+             writes=(*EVENTS.feeds, "audit.quarantine", "audit.file_manifest")),
+        Step("build_marts", steps.deferred("include.taskflow.marts:build_marts"), reads=MART_INPUTS, writes=MARTS),
+        Step("check_marts", check_marts, reads=(*MARTS, *MART_INPUTS)),
+        Step("reconcile", reconcile, reads_source=True,
+             reads=("{sources}", "{all_feeds}", "core.fact_task_events", "audit.file_manifest", "audit.quarantine")),
     ),
+    file_sources=(EVENTS,),
     finish=Step("finish", finish),
     tables=TABLES, params=PARAMS, ddl_files=DDL_FILES,
     dag_id=DAG_ID, domain=DOMAIN, source_conn_id=SOURCE_CONN_ID,

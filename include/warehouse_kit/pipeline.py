@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from include.warehouse_kit.run_context import WATERMARK_PARAMS, ParamSpec, RunContext
-from include.warehouse_kit.tables import SourceTable
+from include.warehouse_kit.tables import FileSource, SourceTable
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,10 @@ class Step:
     fn: Callable[..., object]
     per_table: bool = False
     reads_source: bool = False
+    # The datasets the step reads and writes (lineage.py: "schema.table", "{source}",
+    # "{staging}", "{feeds}", "{sources}", "{all_feeds}", "{files}"), for OpenLineage and docs/lineage.md.
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
 
     def task_id(self, table: SourceTable | None = None) -> str:
         return f"{self.name}_{table.name}" if table is not None else self.name
@@ -53,6 +57,7 @@ class Pipeline:
     # How a task's RunContext is made from Airflow's context and the warehouse connection;
     # None: from the run's data interval (RunContext.from_airflow).
     run_context: Callable[[Mapping[str, Any], Any, Pipeline], RunContext] | None = None
+    file_sources: tuple[FileSource, ...] = ()  # lineage's "{files}"
 
     def context(self, context: Mapping[str, Any], wh) -> RunContext:
         if self.run_context is None:
@@ -107,6 +112,20 @@ def run_task(context, pipeline: Pipeline, step_name: str, table: str | None = No
             raise AirflowFailException(f"{type(error).__name__}: {error}") from error
         _record_seconds(wh, ctx, step.task_id(source_table), started)
     _describe_outlet_events(context, ctx)
+    _report_lineage(pipeline, step, source_table)
+
+
+def _report_lineage(pipeline: Pipeline, step: Step, table: SourceTable | None) -> None:
+    """The task's datasets to the hook-lineage collector; nothing when no lineage reader (the
+    OpenLineage provider, enabled) is there to read them."""
+    from airflow.sdk.lineage import NoOpCollector, get_hook_lineage_collector
+
+    from include.warehouse_kit import lineage
+
+    if isinstance(get_hook_lineage_collector(), NoOpCollector):
+        return
+    inputs, outputs = lineage.datasets(pipeline, step, table)
+    lineage.report(step, inputs, outputs, lineage.endpoints(pipeline, (*inputs, *outputs)))
 
 
 def outlet_extra(ctx: RunContext) -> dict[str, str]:

@@ -3,9 +3,11 @@
 A `Profiler` takes a batch chunk by chunk (the frames validation already reads) and keeps, per
 column: rows, nulls, distinct values, min and max; numeric columns also their mean; text and
 boolean columns with few distinct values also their top 5 values. Memory stays flat:
-- distinct values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them; beyond,
-  the count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch, about 1 %
-  off) and `distinct_exact` says so;
+- a text column's distinct strings are held as arrow arrays while they take less than
+  `TEXT_EXACT_BYTES`, and counted exactly; past that, and for every other column, distinct
+  values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them; beyond, the
+  count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch, about 1 % off)
+  and `distinct_exact` says so;
 - value counts are kept only while a column has at most `TOP_VALUES_UP_TO` distinct values,
   and a nearly unique column (distinct share from `NEARLY_UNIQUE`: an email, an event id)
   gets no top values.
@@ -40,6 +42,7 @@ from include.warehouse_kit.sql_files import query
 log = logging.getLogger(__name__)
 
 EXACT_DISTINCT = 16_384
+TEXT_EXACT_BYTES = 16 << 20  # a text column's distinct strings held as they are, up to this size
 TOP_VALUES_UP_TO = 50
 NEARLY_UNIQUE = 0.9  # a distinct share from which a column gets no top values
 TOP = 5
@@ -126,6 +129,9 @@ class ColumnStats:
     maximum: object = None
     distinct: DistinctSketch = field(default_factory=DistinctSketch)
     counts: Counter | None = field(default_factory=Counter)
+    # a text column's distinct values as arrow arrays while they are small (exact, no hashing)
+    held: list[pa.Array] | None = field(default_factory=list)
+    held_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,13 +183,15 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
     if stats.kind in (TEXT, BOOLEAN):
         arrow = pa.array(values.astype(str) if stats.kind == BOOLEAN else values, type=pa.large_string())
         unique = pc.unique(arrow)
+        if stats.counts is not None and len(unique) > TOP_VALUES_UP_TO:
+            stats.counts = None
         if stats.counts is not None:
             counted = pc.value_counts(arrow)
             stats.counts.update(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(),
                                          strict=True)))
             if len(stats.counts) > TOP_VALUES_UP_TO:
                 stats.counts = None
-        stats.distinct.add(text_hashes(unique))
+        _add_text_values(stats, unique)
         low, high = pc.min_max(unique).values()
         low, high = low.as_py(), high.as_py()
     else:
@@ -194,6 +202,29 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
         low, high = values.min(), values.max()
     stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
     stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
+
+
+def _add_text_values(stats: ColumnStats, unique: pa.Array) -> None:
+    """Hold a chunk's distinct strings while all held stay under TEXT_EXACT_BYTES; past that,
+    count them on hashes in the sketch."""
+    if stats.held is None:
+        stats.distinct.add(text_hashes(unique))
+        return
+    stats.held.append(unique)
+    stats.held_bytes += unique.nbytes
+    if len(stats.held) > 8:
+        merged = pc.unique(pa.concat_arrays(stats.held))
+        stats.held, stats.held_bytes = [merged], merged.nbytes
+    if stats.held_bytes > TEXT_EXACT_BYTES:
+        for held in stats.held:
+            stats.distinct.add(text_hashes(held))
+        stats.held = None
+
+
+def _distinct(stats: ColumnStats) -> tuple[int, bool]:
+    if stats.held is not None and stats.kind in (TEXT, BOOLEAN):
+        return (len(pc.unique(pa.concat_arrays(stats.held))) if stats.held else 0), True
+    return stats.distinct.count(), stats.distinct.exact
 
 
 def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
@@ -210,12 +241,12 @@ def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
 
 def _profile(column: str, s: ColumnStats) -> ColumnProfile:
     present = s.rows - s.nulls
+    distinct, exact = _distinct(s)
     top = None
     if s.counts is not None and s.kind in (TEXT, BOOLEAN) and present and len(s.counts) < NEARLY_UNIQUE * present:
         top = sorted(s.counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     return ColumnProfile(
-        column=column, kind=s.kind, rows=s.rows, nulls=s.nulls, distinct=s.distinct.count(),
-        distinct_exact=s.distinct.exact,
+        column=column, kind=s.kind, rows=s.rows, nulls=s.nulls, distinct=distinct, distinct_exact=exact,
         minimum=None if s.minimum is None else _text(s.minimum), maximum=None if s.maximum is None else _text(s.maximum),
         mean=s.total / present if s.kind == NUMERIC and present else None, top_values=top)
 

@@ -100,6 +100,7 @@ class FileSource:
     model: str                     # "module:Class": the pandera DataFrameModel of one parsed line
     key_fields: tuple[str, ...]    # the fields the completeness gate counts
     feeds: tuple[str, ...]         # the core tables its load writes
+    root: str = ""                 # "module:function" -> the root's ObjectStoragePath URL
     partition_key: str = "dt"
     suffixes: tuple[str, ...] = (".jsonl", ".jsonl.gz")
     gates: Gates = field(default_factory=Gates)

@@ -140,3 +140,17 @@ def test_a_column_as_distinct_as_its_rows_gets_no_top_values_however_few():
                                "status": pd.Series(["paid", "paid", "new", "paid", "new"], dtype="str")}))
     name, status = profiler.profiles()
     assert name.top_values is None and status.top_values == [("paid", 3), ("new", 2)]
+
+
+def test_text_held_as_strings_and_text_counted_on_hashes_give_the_same_distinct_count(monkeypatch):
+    chunks = [pd.DataFrame({"v": pd.Series([f"value-{i % 700}" for i in range(start, start + 400)], dtype="str")})
+              for start in range(0, 2000, 400)]
+    held = Profiler({"v": "text"})
+    for chunk in chunks:
+        held.add(chunk)
+    monkeypatch.setattr(profiling, "TEXT_EXACT_BYTES", 1_000)  # past the second chunk: hashes
+    hashed = Profiler({"v": "text"})
+    for chunk in chunks:
+        hashed.add(chunk)
+    assert hashed.stats["v"].held is None and held.stats["v"].held is not None
+    assert [(p.distinct, p.distinct_exact) for p in (*held.profiles(), *hashed.profiles())] == [(700, True)] * 2

@@ -21,6 +21,9 @@ from include.warehouse_kit.sql_files import query
 
 READER_CONN_ID = reader.READER_CONN_ID
 APPLICATION_NAME = "crm_etl:segments_page"
+# What the page reads (include/sql/crm/segments_page/), for docs/lineage.md.
+READS = ("marts.customer_segments", "marts.segment_summary", "marts.segment_movement", "marts.daily_sales",
+         "marts.segment_contacts")
 
 
 def connect(info: str | None = None) -> psycopg.Connection:

@@ -21,6 +21,9 @@ from include.warehouse_kit.page_kit import csv_export, reader
 from include.warehouse_kit.sql_files import query
 
 APPLICATION_NAME = "taskflow_etl:analytics_page"
+# What the page reads (include/sql/taskflow/page/), for docs/lineage.md.
+READS = ("marts.agg_daily_metrics", "marts.project_health", "marts.user_productivity", "marts.task_projects",
+         "marts.task_users")
 # The table each sort column is read from (h: project_health, p: the task_projects view).
 SORT_SOURCE = {"name": "p", "category": "p", "team": "p"}
 

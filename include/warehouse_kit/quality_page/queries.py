@@ -15,6 +15,8 @@ from include.warehouse_kit.sql_files import query
 
 APPLICATION_NAME = "etl:data_quality_page"
 FRESHNESS, RECONCILIATION = ".freshness", "reconciliation"
+# What the page reads (include/sql/kit/quality_page/), for docs/lineage.md.
+READS = ("audit.etl_run_log", "audit.data_quality_log", "audit.column_profile", "audit.quarantine")
 
 
 def connect(info: str | None = None) -> psycopg.Connection:

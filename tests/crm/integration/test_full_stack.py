@@ -13,14 +13,16 @@ import json
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
 
 from devtools import airflow_processes, demo_crm
+from devtools.lineage_receiver import lineage_receiver
 from devtools.marketing_platform import MarketingPlatform
 from include.crm.contracts import SOURCE_POOL, SOURCE_POOL_SLOTS
+from include.warehouse_kit import lineage
 from tests.audience.integration.conftest import VIP, expected_audience
 from tests.crm.integration.warehouse_checks import conservation
 
@@ -54,6 +56,8 @@ def stack(module_worlds, tmp_path_factory):
     home = tmp_path_factory.mktemp("full_stack")
     _, meta_url = module_worlds.database("t_meta")
     platform = MarketingPlatform(token="full-stack").start()
+    receiver = ExitStack()  # closed with the platform, after the components stop
+    transport, lineage_events = receiver.enter_context(lineage_receiver())
     campaigns = home / "campaigns.yaml"
     campaigns.write_text(json.dumps({"campaigns": [VIP]}))  # JSON is YAML
     env = airflow_processes.stack_env(home / "airflow", metadata_uri=meta_url, warehouse_url=world.warehouse_url,
@@ -64,6 +68,8 @@ def stack(module_worlds, tmp_path_factory):
                                           "ETL_TASK_RETRIES": "1", "ETL_RETRY_DELAY_SECONDS": "5",
                                           "AIRFLOW_CONN_MARKETING_API": platform.connection_uri(),
                                           "ETL_CAMPAIGNS_FILE": str(campaigns),
+                                          # OpenLineage events of every task, to the loopback receiver
+                                          "AIRFLOW__OPENLINEAGE__TRANSPORT": transport,
                                       })
     airflow_processes.migrate(env)
     _airflow(env, "pools", "set", SOURCE_POOL, str(SOURCE_POOL_SLOTS), "CRM source")
@@ -76,8 +82,9 @@ def stack(module_worlds, tmp_path_factory):
               timeout=180)
         for dag_id in ("crm_nightly", "audience_handoff"):
             assert client.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).status_code == 200
-        yield world, env, client, home, platform, components
+        yield world, env, client, home, platform, components, lineage_events
     platform.stop()
+    receiver.close()
 
 
 @contextmanager
@@ -123,8 +130,32 @@ def test_a_run_triggered_through_the_rest_api_succeeds(stack):
     assert counts["orders"]["extracted"] > 0 and counts["marts"]["customer_segments"] > 0
 
 
+def _completed(events: list[dict], job: str) -> dict | None:
+    return next((e for e in events if e.get("eventType") == "COMPLETE" and e["job"]["name"] == job), None)
+
+
+def test_the_run_reports_each_tasks_datasets_to_openlineage(stack):
+    world, _, _, _, _, _, events = stack
+    endpoint = lineage.postgres_endpoint(world.warehouse_url)
+    namespace = f"postgres://{endpoint.host}:{endpoint.port}"
+    # the listener sends from each task's process as the task ends: the events may trail the run
+    load = _wait("load_order_items' lineage", lambda: _completed(events, "crm_nightly.load.load_order_items"), timeout=60)
+    assert {(d["namespace"], d["name"]) for d in load["inputs"]} == {
+        (namespace, f"{endpoint.database}.staging.order_items"), (namespace, f"{endpoint.database}.staging.rejects")}
+    assert (namespace, f"{endpoint.database}.core.fact_order_lines") in {
+        (d["namespace"], d["name"]) for d in load["outputs"]}
+    marts = _wait("build_marts' lineage", lambda: _completed(events, "crm_nightly.marts.build_marts"), timeout=60)
+    assert {d["name"] for d in marts["outputs"]} == {
+        f"{endpoint.database}.marts.{m}" for m in ("customer_segments", "segment_summary", "segment_movement",
+                                                  "daily_sales")}
+    source = lineage.postgres_endpoint(world.source_url)
+    extract = _completed(events, "crm_nightly.extract.extract_orders")
+    assert [(d["namespace"], d["name"]) for d in extract["inputs"]] == [
+        (f"postgres://{source.host}:{source.port}", f"{source.database}.crm.orders")]
+
+
 def test_the_crm_run_s_asset_event_starts_audience_handoff_which_delivers_its_snapshot(stack):
-    world, _, client, home, platform, components = stack
+    world, _, client, home, platform, components, _ = stack
     [crm_run] = client.get("/api/v2/dags/crm_nightly/dagRuns").json()["dag_runs"]
     assert crm_run["state"] == "success"
     assert _handoff_runs(client) == []  # the event waits in the queue until DAGs are scheduled
@@ -149,7 +180,7 @@ def test_the_crm_run_s_asset_event_starts_audience_handoff_which_delivers_its_sn
 
 
 def test_a_three_night_backfill_completes_and_the_page_shows_it(stack):
-    world, env, client, home, platform, components = stack
+    world, env, client, home, platform, components, _ = stack
     _airflow(env, "backfill", "create", "--dag-id", "crm_nightly", "--from-date", str(BACKFILL[0]),
              "--to-date", str(BACKFILL[1]), "--reprocess-behavior", "failed")
 
