@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import gzip
 import json
 import socket
 import threading
@@ -56,17 +57,22 @@ def smtp_server(echo: bool = False):
 
 
 @contextmanager
-def webhook_server(echo: bool = False):
-    """Yields (connection JSON for slack_alerts, list of received JSON bodies)."""
+def json_post_server(path: str = "", on_body=None):
+    """A loopback HTTP server that keeps the JSON body of every POST (gzip or not) and answers
+    200; yields (its base URL + `path`, the bodies received). `on_body` sees each body."""
     received: list[dict] = []
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's hook name
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length))
-            received.append(body)
-            if echo:
-                print(f"\n--- Slack webhook POST\n{body.get('text', body)}\n---", flush=True)
+            data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.headers.get("Content-Encoding") == "gzip":
+                data = gzip.decompress(data)
+            body = json.loads(data)
+            with lock:
+                received.append(body)
+            if on_body is not None:
+                on_body(body)
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"ok")
@@ -78,11 +84,22 @@ def webhook_server(echo: bool = False):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        yield json.dumps({"conn_type": "slackwebhook", "password": url}), received
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}", received
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def webhook_server(echo: bool = False):
+    """Yields (connection JSON for slack_alerts, list of received JSON bodies)."""
+
+    def show(body: dict) -> None:
+        if echo:
+            print(f"\n--- Slack webhook POST\n{body.get('text', body)}\n---", flush=True)
+
+    with json_post_server("/hook", show) as (url, received):
+        yield json.dumps({"conn_type": "slackwebhook", "password": url}), received
 
 
 def closed_endpoints() -> tuple[str, str]:

@@ -180,8 +180,16 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
     stats.nulls += len(series) - len(values)
     if values.empty:
         return
-    if stats.kind in (TEXT, BOOLEAN):
-        arrow = pa.array(values.astype(str) if stats.kind == BOOLEAN else values, type=pa.large_string())
+    if stats.kind == BOOLEAN:
+        trues = int(values.to_numpy(dtype=bool).sum())
+        seen = {"True": trues, "False": len(values) - trues}
+        stats.counts.update({v: n for v, n in seen.items() if n})
+        low, high = min(k for k, n in seen.items() if n), max(k for k, n in seen.items() if n)
+        stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
+        stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
+        return
+    if stats.kind == TEXT:
+        arrow = pa.array(values, type=pa.large_string())
         unique = pc.unique(arrow)
         if stats.counts is not None and len(unique) > TOP_VALUES_UP_TO:
             stats.counts = None
@@ -197,9 +205,15 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
     else:
         numbers = _as_int64(values, stats.kind)
         stats.distinct.add(_mix(pd.unique(numbers).view(np.uint64)))
-        if stats.kind == NUMERIC:
-            stats.total += float(values.astype("float64").sum())
-        low, high = values.min(), values.max()
+        if stats.kind == NUMERIC and numbers.dtype == np.int64 and pd.api.types.is_integer_dtype(values):
+            stats.total += float(numbers.sum())
+            low, high = int(numbers.min()), int(numbers.max())
+        elif stats.kind == NUMERIC:
+            floats = numbers.view(np.float64)
+            stats.total += float(floats.sum())
+            low, high = float(floats.min()), float(floats.max())
+        else:
+            low, high = values.min(), values.max()
     stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
     stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
 
@@ -222,7 +236,9 @@ def _add_text_values(stats: ColumnStats, unique: pa.Array) -> None:
 
 
 def _distinct(stats: ColumnStats) -> tuple[int, bool]:
-    if stats.held is not None and stats.kind in (TEXT, BOOLEAN):
+    if stats.kind == BOOLEAN:
+        return len(stats.counts), True
+    if stats.held is not None and stats.kind == TEXT:
         return (len(pc.unique(pa.concat_arrays(stats.held))) if stats.held else 0), True
     return stats.distinct.count(), stats.distinct.exact
 
@@ -231,8 +247,8 @@ def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
     """The values' 64 bits, one to one: integers as they are, floats by their bit pattern,
     instants and dates by their microseconds."""
     if kind == TEMPORAL:
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_convert(None)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return values.array.asi8  # the instants as they are held (no copy)
         return pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view(np.int64)
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy(dtype=np.int64)

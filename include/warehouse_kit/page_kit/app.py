@@ -6,7 +6,7 @@
 - `render_page`: the page's HTML template with the kit's common head (`{{ head }}`, static/head.html),
   its base URL (`{{ root }}`) and other values.
 - `add_static_routes`: the page's own assets from one folder (an allow-list of names, nothing
-  else of the folder), the kit's shared ones (static/, e.g. count_axis.js), and plotly.js from the
+  else of the folder), the kit's shared ones (static/: count_axis.js, page_fetch.js), and plotly.js from the
   installed plotly package: nothing from a CDN.
 - `csv_download`: a streamed CSV attachment.
 """
@@ -26,7 +26,7 @@ from include.warehouse_kit.page_kit.params import FilterError
 
 KIT_STATIC = Path(__file__).parent / "static"
 HEAD = KIT_STATIC / "head.html"
-KIT_ASSETS = {"count_axis.js": "text/javascript"}
+KIT_ASSETS = {"count_axis.js": "text/javascript", "page_fetch.js": "text/javascript"}
 
 
 def _answer(status: int) -> Callable[[Request, Exception], JSONResponse]:

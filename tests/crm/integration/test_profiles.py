@@ -54,8 +54,8 @@ def test_a_null_rate_jump_from_2_to_40_percent_warns_as_drift(world_factory):
     with world_connection(world) as wh:
         wh.execute(sql_text("kit/bootstrap/create_audit.sql"))  # the audit tables, before the night
     for n in range(14):  # the column's last 14 profiles: 2 % of emails missing
-        world.wh("INSERT INTO audit.column_profile (dag_id, run_id, table_name, column_name, kind, rows, nulls, "
-                 "null_rate, distinct_count, distinct_exact, distinct_share, profiled_at) VALUES "
+        world.wh("INSERT INTO audit.column_profile (dag_id, run_id, table_name, column_name, position, kind, rows, "
+                 "nulls, null_rate, distinct_count, distinct_exact, distinct_share, profiled_at) VALUES "
                  "(%s, %s, 'customers', 'email', 2, 'text', 1000, 20, 0.02, 980, true, 1.0, now() - %s * interval '1 day')",
                  (DAG_ID, f"earlier_{n}", n + 1))
     world.src("UPDATE crm.customers SET email = NULL WHERE customer_id % 5 < 2")

@@ -1,6 +1,6 @@
 // Customer segments page: reads api/*, draws with Plotly (served locally), builds CSV links.
 "use strict";
-// countAxis(counts) comes from the kit (static/count_axis.js).
+// countAxis(counts), getJSON and searchParams come from the kit (static/count_axis.js, page_fetch.js).
 
 const COLUMNS = ["customer_id", "segment", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score"];
 const state = { asOf: "", country: "", channel: "", dateFrom: "", dateTo: "", segment: "",
@@ -8,28 +8,6 @@ const state = { asOf: "", country: "", channel: "", dateFrom: "", dateTo: "", se
 const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const $ = (id) => document.getElementById(id);
-let pending = 0;
-
-function query(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined) q.append(k, v);
-  return q.toString();
-}
-
-async function api(path, params) {
-  pending += 1;
-  document.body.dataset.ready = "0";
-  try {
-    const response = await fetch(`api/${path}?${query(params)}`, { credentials: "same-origin" });
-    const body = await response.json();
-    if (!response.ok) throw new Error(response.status === 401 || response.status === 403
-      ? "Sign in to Airflow to see this page." : body.detail || response.statusText);
-    return body;
-  } finally {
-    pending -= 1;
-    if (pending === 0) document.body.dataset.ready = "1";
-  }
-}
 
 function showError(error) {
   $("status").textContent = String(error.message || error);
@@ -56,7 +34,7 @@ const EXPORT_PARAMS = {
 function updateDownloads() {
   for (const link of document.querySelectorAll("a.download")) {
     const view = link.dataset.view;
-    link.href = `export/${view}.csv?${query(EXPORT_PARAMS[view]())}`;
+    link.href = `export/${view}.csv?${searchParams(EXPORT_PARAMS[view]())}`;
     const stale = view === "segment_contacts" && state.asOf !== state.latest;
     link.classList.toggle("disabled", stale);
     if (stale) link.title = "Contacts exist only for the latest snapshot (consent is current).";
@@ -68,7 +46,7 @@ const config = { displaylogo: false, responsive: true, displayModeBar: false };
 const bySegment = (rows) => rows.slice().sort((a, b) => state.segments.indexOf(a.segment) - state.segments.indexOf(b.segment));
 
 async function loadKpis() {
-  const k = await api("kpis", { as_of_date: state.asOf });
+  const k = await getJSON("kpis", { as_of_date: state.asOf });
   $("kpi-customers").textContent = num.format(k.customers);
   $("kpi-active").textContent = num.format(k.active_customers);
   $("kpi-revenue").textContent = money.format(k.revenue);
@@ -76,7 +54,7 @@ async function loadKpis() {
 }
 
 async function loadSummary() {
-  const rows = bySegment((await api("segment_summary", { as_of_date: state.asOf })).rows);
+  const rows = bySegment((await getJSON("segment_summary", { as_of_date: state.asOf })).rows);
   const x = rows.map((r) => r.segment.replaceAll("_", " "));
   const customers = rows.map((r) => r.customers);
   Plotly.react("chart-size", [{ type: "bar", x, y: customers, marker: { color: "#017cee" },
@@ -86,7 +64,7 @@ async function loadSummary() {
 }
 
 async function loadMovement() {
-  const body = await api("segment_movement", { as_of_date: state.asOf });
+  const body = await getJSON("segment_movement", { as_of_date: state.asOf });
   $("movement-since").textContent = body.previous_as_of_date
     ? `since ${body.previous_as_of_date}: customers who changed segment` : "(no earlier snapshot)";
   const present = (key) => state.segments.filter((s) => body.rows.some((r) => r[key] === s));
@@ -102,7 +80,7 @@ async function loadMovement() {
 }
 
 async function loadSales() {
-  const body = await api("daily_sales", salesParams());
+  const body = await getJSON("daily_sales", salesParams());
   Object.assign(state, { dateFrom: body.date_from, dateTo: body.date_to });
   $("date_from").value = body.date_from;
   $("date_to").value = body.date_to;
@@ -121,7 +99,7 @@ async function loadSales() {
 }
 
 async function loadCustomers() {
-  const body = await api("customer_segments", { ...customerParams(), page: state.page, page_size: state.pageSize });
+  const body = await getJSON("customer_segments", { ...customerParams(), page: state.page, page_size: state.pageSize });
   const head = $("customers").querySelector("thead tr");
   head.innerHTML = "";
   for (const column of COLUMNS) {
@@ -163,7 +141,7 @@ function run(...loads) {
 async function init() {
   let choices;
   try {
-    choices = await api("choices", {});
+    choices = await getJSON("choices", {});
   } catch (error) {
     showError(error);
     return;

@@ -14,37 +14,13 @@ const el = (id) => document.getElementById(id);
 const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const percent = new Intl.NumberFormat("en-US", { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const plotConfig = { displaylogo: false, displayModeBar: false, responsive: true };
-let inFlight = 0;
-
-function search(params) {
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== "" && value !== null && value !== undefined) out.append(key, value);
-  }
-  return out.toString();
-}
-
-async function getJSON(route, params) {
-  inFlight += 1;
-  document.body.dataset.ready = "0";
-  try {
-    const response = await fetch(`api/${route}?${search(params)}`, { credentials: "same-origin" });
-    const body = await response.json();
-    if (response.status === 401 || response.status === 403) throw new Error("Sign in to Airflow to see this page.");
-    if (!response.ok) throw new Error(body.detail || response.statusText);
-    return body;
-  } finally {
-    inFlight -= 1;
-    if (inFlight === 0) document.body.dataset.ready = "1";
-  }
-}
 
 function report(error) {
   el("status").textContent = String(error.message || error);
   el("status").className = "error";
 }
 
-// countAxis(values, extra) comes from the kit (static/count_axis.js).
+// countAxis(values, extra), getJSON and searchParams come from the kit (static/count_axis.js, page_fetch.js).
 
 const nightOnly = () => ({ as_of_date: view.night });
 const healthFilters = () => ({ as_of_date: view.night, team: view.team, category: view.category,
@@ -56,7 +32,7 @@ const CSV_PARAMS = {
 
 function refreshLinks() {
   for (const link of document.querySelectorAll("a.csv")) {
-    link.href = `export/${link.dataset.view}.csv?${search(CSV_PARAMS[link.dataset.view]())}`;
+    link.href = `export/${link.dataset.view}.csv?${searchParams(CSV_PARAMS[link.dataset.view]())}`;
   }
 }
 

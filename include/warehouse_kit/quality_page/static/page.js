@@ -1,5 +1,5 @@
-// Data quality page: reads api/pipelines and api/pipeline, draws tables and sparklines; every
-// value goes in as text, never as HTML.
+// Data quality page: reads api/pipelines and api/pipeline (getJSON: the kit's page_fetch.js), draws
+// tables and sparklines; every value goes in as text, never as HTML.
 "use strict";
 
 const el = (id) => document.getElementById(id);
@@ -7,23 +7,6 @@ const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const percent = new Intl.NumberFormat("en-US", { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const SVG = "http://www.w3.org/2000/svg";
-let inFlight = 0;
-
-async function getJSON(route, params = {}) {
-  inFlight += 1;
-  document.body.dataset.ready = "0";
-  try {
-    const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
-    const response = await fetch(`api/${route}?${query}`, { credentials: "same-origin" });
-    const body = await response.json();
-    if (response.status === 401 || response.status === 403) throw new Error("Sign in to Airflow to see this page.");
-    if (!response.ok) throw new Error(body.detail || response.statusText);
-    return body;
-  } finally {
-    inFlight -= 1;
-    if (inFlight === 0) document.body.dataset.ready = "1";
-  }
-}
 
 function report(error) {
   el("status").textContent = String(error.message || error);
