@@ -3,11 +3,10 @@
 A `Profiler` takes a batch chunk by chunk (the frames validation already reads) and keeps, per
 column: rows, nulls, distinct values, min and max; numeric columns also their mean; text and
 boolean columns with few distinct values also their top 5 values. Memory stays flat:
-- a text column's distinct strings are held as arrow arrays while they take less than
-  `TEXT_EXACT_BYTES`, and counted exactly; past that, and for every other column, distinct
-  values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them; beyond, the
-  count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch, about 1 % off)
-  and `distinct_exact` says so;
+- distinct values are counted on 64-bit hashes, exactly up to `EXACT_DISTINCT` of them;
+  beyond, the count is estimated from the `EXACT_DISTINCT` smallest hashes (a KMV sketch,
+  about 1 % off) and `distinct_exact` says so. A text column hashes its distinct strings, or,
+  when its first rows are nearly all different (an email, an event id), every string;
 - value counts are kept only while a column has at most `TOP_VALUES_UP_TO` distinct values,
   and a nearly unique column (distinct share from `NEARLY_UNIQUE`: an email, an event id)
   gets no top values.
@@ -42,7 +41,7 @@ from include.warehouse_kit.sql_files import query
 log = logging.getLogger(__name__)
 
 EXACT_DISTINCT = 16_384
-TEXT_EXACT_BYTES = 16 << 20  # a text column's distinct strings held as they are, up to this size
+UNIQUE_PROBE_ROWS = 2_000  # a text column's first rows, to judge whether it is nearly unique
 TOP_VALUES_UP_TO = 50
 NEARLY_UNIQUE = 0.9  # a distinct share from which a column gets no top values
 TOP = 5
@@ -68,26 +67,47 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+_P = np.uint64(0x100000001B3)  # FNV's prime: odd, so every power is invertible mod 2**64
+_POWERS = np.ones(1, dtype=np.uint64)  # _P ** i, grown as longer strings come
+SLICE_STRINGS = 32_768  # strings hashed at once: the byte arrays stay a few MB
+
+
+def _powers(n: int) -> np.ndarray:
+    global _POWERS
+    if len(_POWERS) < n:
+        grown = np.full(n, _P, dtype=np.uint64)
+        grown[0] = 1
+        with np.errstate(over="ignore"):
+            _POWERS = np.cumprod(grown, dtype=np.uint64)
+    return _POWERS
+
+
 def text_hashes(values: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string of a non-null arrow string array, from its UTF-8 bytes
-    (a polynomial over the bytes, position by position, then mixed with the length)."""
+    """A 64-bit hash of each string of a non-null arrow string array, from its UTF-8 bytes: the
+    polynomial sum of (byte + 1) * P**position, mixed with the length. Work and memory follow
+    the bytes, a slice of strings at a time, whatever the longest string."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     values = values.cast(pa.large_string())
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + len(values) + 1]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None \
         else np.zeros(0, dtype=np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    h = np.zeros(len(values), dtype=np.uint64)
-    longest = int(lengths.max(initial=0))
+    lengths = np.diff(offsets)
+    out = np.zeros(len(values), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for position in range(longest):
-            alive = lengths > position
-            if alive.all():
-                h = h * np.uint64(0x100000001B3) + data[starts + position].astype(np.uint64) + np.uint64(1)
-            else:
-                index = np.flatnonzero(alive)
-                h[index] = h[index] * np.uint64(0x100000001B3) + data[starts[index] + position] + np.uint64(1)
-        h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return _mix(h)
+        for first in range(0, len(values), SLICE_STRINGS):
+            last = min(first + SLICE_STRINGS, len(values))
+            starts, sizes = offsets[first:last], lengths[first:last]
+            if not sizes.any():
+                continue
+            begin, end = offsets[first], offsets[last]
+            position = np.arange(end - begin, dtype=np.int64) - np.repeat(starts - begin, sizes)
+            terms = (data[begin:end].astype(np.uint64) + np.uint64(1)) * _powers(int(sizes.max()))[position]
+            filled = sizes > 0
+            sums = np.add.reduceat(terms, (starts - begin)[filled])
+            out[first:last][filled] = sums
+        out ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return _mix(out)
 
 
 @dataclass
@@ -129,9 +149,7 @@ class ColumnStats:
     maximum: object = None
     distinct: DistinctSketch = field(default_factory=DistinctSketch)
     counts: Counter | None = field(default_factory=Counter)
-    # a text column's distinct values as arrow arrays while they are small (exact, no hashing)
-    held: list[pa.Array] | None = field(default_factory=list)
-    held_bytes: int = 0
+    nearly_unique: bool | None = None  # a text column's kind, judged on its first chunk
 
 
 @dataclass(frozen=True)
@@ -190,17 +208,24 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
         return
     if stats.kind == TEXT:
         arrow = pa.array(values, type=pa.large_string())
-        unique = pc.unique(arrow)
-        if stats.counts is not None and len(unique) > TOP_VALUES_UP_TO:
+        if stats.nearly_unique is None and len(arrow) >= UNIQUE_PROBE_ROWS:  # which way is cheaper
+            sample = arrow.slice(0, UNIQUE_PROBE_ROWS)
+            stats.nearly_unique = len(pc.unique(sample)) > NEARLY_UNIQUE * UNIQUE_PROBE_ROWS
+        if stats.nearly_unique:  # hash every value: cheaper than finding the distinct strings
             stats.counts = None
-        if stats.counts is not None:
-            counted = pc.value_counts(arrow)
-            stats.counts.update(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(),
-                                         strict=True)))
-            if len(stats.counts) > TOP_VALUES_UP_TO:
+            stats.distinct.add(pd.unique(text_hashes(arrow)))
+        else:
+            unique = pc.unique(arrow)
+            if stats.counts is not None and len(unique) > TOP_VALUES_UP_TO:
                 stats.counts = None
-        _add_text_values(stats, unique)
-        low, high = pc.min_max(unique).values()
+            if stats.counts is not None:
+                counted = pc.value_counts(arrow)
+                stats.counts.update(dict(zip(counted.field("values").to_pylist(),
+                                             counted.field("counts").to_pylist(), strict=True)))
+                if len(stats.counts) > TOP_VALUES_UP_TO:
+                    stats.counts = None
+            stats.distinct.add(text_hashes(unique))
+        low, high = pc.min_max(arrow).values()
         low, high = low.as_py(), high.as_py()
     else:
         numbers = _as_int64(values, stats.kind)
@@ -218,28 +243,9 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
     stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
 
 
-def _add_text_values(stats: ColumnStats, unique: pa.Array) -> None:
-    """Hold a chunk's distinct strings while all held stay under TEXT_EXACT_BYTES; past that,
-    count them on hashes in the sketch."""
-    if stats.held is None:
-        stats.distinct.add(text_hashes(unique))
-        return
-    stats.held.append(unique)
-    stats.held_bytes += unique.nbytes
-    if len(stats.held) > 8:
-        merged = pc.unique(pa.concat_arrays(stats.held))
-        stats.held, stats.held_bytes = [merged], merged.nbytes
-    if stats.held_bytes > TEXT_EXACT_BYTES:
-        for held in stats.held:
-            stats.distinct.add(text_hashes(held))
-        stats.held = None
-
-
 def _distinct(stats: ColumnStats) -> tuple[int, bool]:
     if stats.kind == BOOLEAN:
         return len(stats.counts), True
-    if stats.held is not None and stats.kind == TEXT:
-        return (len(pc.unique(pa.concat_arrays(stats.held))) if stats.held else 0), True
     return stats.distinct.count(), stats.distinct.exact
 
 

@@ -142,15 +142,15 @@ def test_a_column_as_distinct_as_its_rows_gets_no_top_values_however_few():
     assert name.top_values is None and status.top_values == [("paid", 3), ("new", 2)]
 
 
-def test_text_held_as_strings_and_text_counted_on_hashes_give_the_same_distinct_count(monkeypatch):
-    chunks = [pd.DataFrame({"v": pd.Series([f"value-{i % 700}" for i in range(start, start + 400)], dtype="str")})
-              for start in range(0, 2000, 400)]
-    held = Profiler({"v": "text"})
+def test_a_nearly_unique_text_column_hashes_every_value_and_counts_as_a_few_valued_one_does():
+    chunks = [pd.DataFrame({"v": pd.Series([f"value-{i % 700}" for i in range(start, start + 2000)], dtype="str")})
+              for start in range(0, 6000, 2000)]
+    few, unique = Profiler({"v": "text"}), Profiler({"v": "text"})
     for chunk in chunks:
-        held.add(chunk)
-    monkeypatch.setattr(profiling, "TEXT_EXACT_BYTES", 1_000)  # past the second chunk: hashes
-    hashed = Profiler({"v": "text"})
+        few.add(chunk)
+    unique.stats["v"].nearly_unique = True  # as a column whose first rows all differ
     for chunk in chunks:
-        hashed.add(chunk)
-    assert hashed.stats["v"].held is None and held.stats["v"].held is not None
-    assert [(p.distinct, p.distinct_exact) for p in (*held.profiles(), *hashed.profiles())] == [(700, True)] * 2
+        unique.add(chunk)
+    assert few.stats["v"].nearly_unique is False  # 700 values in the first 2,000 rows
+    assert [(p.distinct, p.distinct_exact, p.minimum, p.maximum) for p in (*few.profiles(), *unique.profiles())] == [
+        (700, True, "value-0", "value-99")] * 2
