@@ -69,7 +69,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 _P = np.uint64(0x100000001B3)  # FNV's prime: odd, so every power is invertible mod 2**64
 _POWERS = np.ones(1, dtype=np.uint64)  # _P ** i, grown as longer strings come
-SLICE_STRINGS = 32_768  # strings hashed at once: the byte arrays stay a few MB
+SLICE_STRINGS = 8_192  # strings hashed at once: the byte arrays stay small
 
 
 def _powers(n: int) -> np.ndarray:
@@ -119,8 +119,11 @@ class DistinctSketch:
     saturated: bool = False
 
     def add(self, hashes: np.ndarray) -> None:
+        """Take a chunk's hashes, repeats allowed: once full, only the few below the largest
+        kept hash are looked at again."""
         if self.saturated:
             hashes = hashes[hashes < self.hashes[-1]]
+        hashes = pd.unique(hashes)
         if len(hashes) > self.size:
             hashes, self.saturated = np.partition(hashes, self.size - 1)[: self.size], True
         merged = np.union1d(self.hashes, hashes)
@@ -213,23 +216,20 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
             stats.nearly_unique = len(pc.unique(sample)) > NEARLY_UNIQUE * UNIQUE_PROBE_ROWS
         if stats.nearly_unique:  # hash every value: cheaper than finding the distinct strings
             stats.counts = None
-            stats.distinct.add(pd.unique(text_hashes(arrow)))
-        else:
-            unique = pc.unique(arrow)
-            if stats.counts is not None and len(unique) > TOP_VALUES_UP_TO:
+            stats.distinct.add(text_hashes(arrow))
+        else:  # one pass gives the distinct strings and their counts
+            counted = pc.value_counts(arrow)
+            unique = counted.field("values")
+            if stats.counts is not None and len(unique) <= TOP_VALUES_UP_TO:
+                stats.counts.update(dict(zip(unique.to_pylist(), counted.field("counts").to_pylist(), strict=True)))
+            if stats.counts is not None and len(stats.counts) > TOP_VALUES_UP_TO or len(unique) > TOP_VALUES_UP_TO:
                 stats.counts = None
-            if stats.counts is not None:
-                counted = pc.value_counts(arrow)
-                stats.counts.update(dict(zip(counted.field("values").to_pylist(),
-                                             counted.field("counts").to_pylist(), strict=True)))
-                if len(stats.counts) > TOP_VALUES_UP_TO:
-                    stats.counts = None
             stats.distinct.add(text_hashes(unique))
         low, high = pc.min_max(arrow).values()
         low, high = low.as_py(), high.as_py()
     else:
         numbers = _as_int64(values, stats.kind)
-        stats.distinct.add(_mix(pd.unique(numbers).view(np.uint64)))
+        stats.distinct.add(_mix(numbers.view(np.uint64)))
         if stats.kind == NUMERIC and numbers.dtype == np.int64 and pd.api.types.is_integer_dtype(values):
             stats.total += float(numbers.sum())
             low, high = int(numbers.min()), int(numbers.max())
