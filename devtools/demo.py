@@ -12,9 +12,11 @@
 4. print what each night extracted, loaded and quarantined, for both pipelines, and what each
    audience got: upserted, removed, unchanged.
 
-Run it again and it rebuilds the same sources and re-runs the same nights on the existing
-warehouse: the warehouse ends identical (reruns are idempotent; event files already in the
-manifest are not read again).
+Run it again and it rebuilds the same sources, applies the nights' ticks, and re-runs the same
+nights on the existing warehouse as backfills: the warehouse ends identical (reruns are
+idempotent, a backfill never overwrites newer rows, event files already in the manifest are not
+read again). A demo of other nights (another day) or settings starts a new warehouse: the sources'
+history differs from the one the old warehouse holds, and reconciliation would say so.
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ def summary(warehouse_uri: str, days: list[dt.date]) -> str:
     return "\n".join(lines)
 
 
+DEMO_STATE = LOCAL_DIR / "demo.json"
+
+
+def _same_demo_as_last(args: argparse.Namespace, days: list[dt.date]) -> bool:
+    """Whether the last demo ran these nights with these settings: its warehouse holds the
+    history the sources are rebuilt with. Otherwise the demo starts a new warehouse."""
+    settings = {"customers": args.customers, "seed": args.seed, "days": [str(d) for d in days]}
+    last = json.loads(DEMO_STATE.read_text()) if DEMO_STATE.exists() else None
+    DEMO_STATE.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_STATE.write_text(json.dumps(settings))
+    return last == settings
+
+
+def _tick(source_uri: str, taskflow_uri: str, day: dt.date, seed: int):
+    return (demo_crm.tick(source_uri, day=day, seed=seed),
+            demo_taskflow.tick(taskflow_uri, TASKFLOW_EVENTS_DIR, day, seed=seed))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
@@ -125,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[1/5] embedded PostgreSQL: {embedded_pg.start()}", flush=True)
     source_uri = embedded_pg.ensure_database(SOURCE_DB)
     taskflow_uri = embedded_pg.ensure_database(TASKFLOW_DB)
-    warehouse_uri = embedded_pg.ensure_database(WAREHOUSE_DB)
+    rerun = _same_demo_as_last(args, days)
+    warehouse_uri = embedded_pg.ensure_database(WAREHOUSE_DB, recreate=not rerun)
+    if not rerun:  # the platform's audiences belong to the old warehouse's deliveries
+        PLATFORM_STATE.unlink(missing_ok=True)
     env = airflow_env()
     print(f"[2/5] demo CRM: {args.customers:,} customers, 13 months up to {days[0]}", flush=True)
     counts = demo_crm.init(source_uri, customers=args.customers, seed=args.seed, end_date=days[0])
@@ -142,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     with MarketingPlatform(token="demo-token", state_file=PLATFORM_STATE) as platform:
         env["AIRFLOW_CONN_MARKETING_API"] = platform.connection_uri()
         print(f"[5/5] nights (marketing platform on {platform.url}):", flush=True)
+        # A rerun brings the sources to where the last demo left them first, as real sources stay:
+        # its nights are then backfills, which reconcile and never overwrite newer rows.
+        ticks = {day: _tick(source_uri, taskflow_uri, day, args.seed) for day in days} if rerun else {}
         for day in days:
-            tick = demo_crm.tick(source_uri, day=day, seed=args.seed)
-            tasks = demo_taskflow.tick(taskflow_uri, TASKFLOW_EVENTS_DIR, day, seed=args.seed)
+            tick, tasks = ticks.get(day) or _tick(source_uri, taskflow_uri, day, args.seed)
             night_started = time.monotonic()
             run_at = run_night(env, day)
             crm_seconds, night_started = time.monotonic() - night_started, time.monotonic()
