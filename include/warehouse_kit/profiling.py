@@ -52,9 +52,6 @@ KINDS = {"bigint": NUMERIC, "integer": NUMERIC, "numeric": NUMERIC, "timestamptz
 DRIFT_ENV = "ETL_PROFILE_DRIFT"
 DRIFT_DEFAULTS = {"null_rate": 0.10, "distinct_share": 0.25, "history": 14, "min_profiles": 3}
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer: every input bit reaches every output bit."""
     x = x.astype(np.uint64, copy=True)
@@ -67,46 +64,38 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-_P = np.uint64(0x100000001B3)  # FNV's prime: odd, so every power is invertible mod 2**64
-_POWERS = np.ones(1, dtype=np.uint64)  # _P ** i, grown as longer strings come
-SLICE_STRINGS = 8_192  # strings hashed at once: the byte arrays stay small
-
-
-def _powers(n: int) -> np.ndarray:
-    global _POWERS
-    if len(_POWERS) < n:
-        grown = np.full(n, _P, dtype=np.uint64)
-        grown[0] = 1
-        with np.errstate(over="ignore"):
-            _POWERS = np.cumprod(grown, dtype=np.uint64)
-    return _POWERS
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_LENGTH = np.uint64(0xC2B2AE3D27D4EB4F)
+# a string's last word keeps its first `r` bytes (little-endian): _TAIL[r] for r = 0..8
+_TAIL = np.array([(1 << (8 * r)) - 1 for r in range(8)] + [2**64 - 1], dtype=np.uint64)
 
 
 def text_hashes(values: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string of a non-null arrow string array, from its UTF-8 bytes: the
-    polynomial sum of (byte + 1) * P**position, mixed with the length. Work and memory follow
-    the bytes, a slice of strings at a time, whatever the longest string."""
+    """A 64-bit hash of each string of a non-null arrow string array, from its UTF-8 bytes read
+    eight at a time: each word is mixed with its place in the string, the words of a string are
+    summed, and the sum is mixed with the length. Work and memory follow the bytes."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     values = values.cast(pa.large_string())
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + len(values) + 1]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None \
-        else np.zeros(0, dtype=np.uint8)
-    lengths = np.diff(offsets)
+    begin, end = int(offsets[0]), int(offsets[-1])
+    data = np.zeros(end - begin + 8, dtype=np.uint8)  # 8 bytes of padding: every word can be read whole
+    if end > begin:
+        data[: end - begin] = np.frombuffer(values.buffers()[2], dtype=np.uint8)[begin:end]
+    # the 8 bytes from every byte on, as one little-endian word (an unaligned view, no copy)
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+    starts, lengths = offsets[:-1] - begin, np.diff(offsets)
+    counts = (lengths + 7) // 8
+    firsts = np.cumsum(counts) - counts  # each string's first word among all words
+    place = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(firsts, counts)
+    word = words[np.repeat(starts, counts) + 8 * place]
+    filled = counts > 0
+    word[(firsts + counts - 1)[filled]] &= _TAIL[(lengths - 8 * (counts - 1))[filled]]
     out = np.zeros(len(values), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for first in range(0, len(values), SLICE_STRINGS):
-            last = min(first + SLICE_STRINGS, len(values))
-            starts, sizes = offsets[first:last], lengths[first:last]
-            if not sizes.any():
-                continue
-            begin, end = offsets[first], offsets[last]
-            position = np.arange(end - begin, dtype=np.int64) - np.repeat(starts - begin, sizes)
-            terms = (data[begin:end].astype(np.uint64) + np.uint64(1)) * _powers(int(sizes.max()))[position]
-            filled = sizes > 0
-            sums = np.add.reduceat(terms, (starts - begin)[filled])
-            out[first:last][filled] = sums
-        out ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        if len(word):
+            out[filled] = np.add.reduceat(_mix(word ^ (place.astype(np.uint64) * _GOLDEN)), firsts[filled])
+        out ^= lengths.astype(np.uint64) * _LENGTH
     return _mix(out)
 
 
@@ -123,6 +112,8 @@ class DistinctSketch:
         kept hash are looked at again."""
         if self.saturated:
             hashes = hashes[hashes < self.hashes[-1]]
+        if len(hashes) > 2 * self.size and self._add_smallest(hashes):
+            return
         hashes = pd.unique(hashes)
         if len(hashes) > self.size:
             hashes, self.saturated = np.partition(hashes, self.size - 1)[: self.size], True
@@ -130,6 +121,24 @@ class DistinctSketch:
         if len(merged) > self.size:
             merged, self.saturated = merged[: self.size], True
         self.hashes = merged
+
+    def _add_smallest(self, hashes: np.ndarray) -> bool:
+        """A chunk of many more hashes than the sketch holds, mostly distinct (ids, instants,
+        emails): its `size` smallest distinct hashes come from a partition and a sort of the few
+        below the size-th smallest, instead of making every hash distinct. False when repeats
+        among the smallest leave fewer than `size` of them (a few-valued column): then the
+        general way is as cheap."""
+        kth = np.partition(hashes, self.size - 1)[self.size - 1]
+        below = hashes[hashes <= kth]
+        if len(below) > 2 * self.size:
+            return False
+        smallest = np.unique(below)
+        if len(smallest) < self.size:
+            return False
+        # `size` distinct hashes up to kth, and the chunk holds larger ones: more than `size` distinct
+        merged = np.union1d(self.hashes, smallest)[: self.size] if len(self.hashes) else smallest
+        self.hashes, self.saturated = merged, True
+        return True
 
     @property
     def exact(self) -> bool:

@@ -98,6 +98,32 @@ def test_equal_strings_hash_alike_and_different_ones_apart_wherever_they_sit_in_
     assert profiling.text_hashes(values.slice(2, 3)).tolist() == hashes[2:5].tolist()
 
 
+def test_strings_that_differ_only_past_a_word_or_by_trailing_zero_bytes_hash_apart():
+    values = ["abcdefgh", "abcdefghi", "abcdefgi", "bacdefgh", "a", "a\x00", "a\x00\x00", "\x00", "",
+              "12345678" * 3, "12345678" * 2 + "12345679", "87654321" + "12345678" * 2]
+    hashes = profiling.text_hashes(pa.array(values, type=pa.large_string()))
+    assert len(set(hashes.tolist())) == len(values)
+
+
+def test_a_large_chunk_keeps_exactly_the_smallest_distinct_hashes():
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 60_000, size=50_000)  # many repeats, about 34k distinct
+    hashes = profiling._mix(ids.astype(np.uint64))
+    sketch = DistinctSketch(size=1024)
+    sketch.add(hashes)
+    assert not sketch.exact
+    assert sketch.hashes.tolist() == np.unique(hashes)[:1024].tolist()
+
+
+def test_a_large_chunk_of_few_values_is_counted_exactly():
+    sketch = DistinctSketch(size=1024)
+    sketch.add(profiling._mix(np.arange(50_000, dtype=np.uint64) % 700))
+    assert (sketch.count(), sketch.exact) == (700, True)
+    exactly_full = DistinctSketch(size=1024)
+    exactly_full.add(profiling._mix(np.arange(50_000, dtype=np.uint64) % 1024))
+    assert (exactly_full.count(), exactly_full.exact) == (1024, True)
+
+
 def _profile(null_rate: float, share: float | None = 0.5, rows: int = 1000) -> ColumnProfile:
     nulls = round(null_rate * rows)
     distinct = 0 if share is None else round(share * (rows - nulls))
