@@ -11,9 +11,9 @@ object storage (`ETL_TASKFLOW_EVENTS_URL`: `file:///...` or `s3://<conn_id>@buck
 | `extract` | per table, after a freshness check (newest change more than 72 h before the interval end fails the run), rows with `updated_at` in `[W - lookback, interval_end)` from `taskflow_source` into `staging.taskflow_*` (COPY); `extract_events` reads every file of the partitions `dt` = D - `lookback_days` .. the UTC date of the interval end (all partitions on the first run) that `audit.file_manifest` does not hold (after the same freshness check on the newest partition), parses it with pyarrow and checks every line |
 | `validate` | pandera rules per table; quality gates (key completeness >= 95 %, quarantine <= 5 %) fail the run on a batch of 200 rows or more; `validate_events` gates the staged lines the same way |
 | `load` | users (SCD2), projects and tasks (SCD1), one transaction each; then `load_events`: bad lines and conflicting duplicates to `audit.quarantine` (key `<path>:<line>`), identical duplicates counted, new events into `core.fact_task_events`, the files into the manifest: each file is processed exactly once |
-| `marts` | rebuilds `marts.agg_daily_metrics`, `project_health` and `user_productivity` for D in one transaction, checks them into `audit.data_quality_log`, then emits an Asset per mart |
+| `marts` | rebuilds `marts.agg_daily_metrics`, `project_health` and `user_productivity` for D in one transaction, checks them into `audit.data_quality_log` |
 | `reconcile` | beside the mart checks: each table's source rows before the interval end against core plus open quarantine, and the manifest's lines against facts + duplicates + open quarantine; a mismatch fails the run and names the table, the counts and 10 keys (or files) |
-| `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log` |
+| `finish` | marks the run `success` (or `failed`) in `audit.etl_run_log`; on success emits an Asset per mart, extra `{"as_of_date", "dag_id", "run_id"}` |
 
 **Interval.** As `crm_nightly`: business day D is `[D 00:00, D+1 00:00)` in `ETL_BUSINESS_TZ`,
 run at D+1 02:00. `airflow dags test taskflow_nightly 2026-10-06T02:00:00+00:00` processes 2026-10-05.
@@ -44,7 +44,9 @@ def taskflow_nightly():
         """One step of PIPELINE (include/taskflow/pipeline.py), for one table if it is per table."""
         run_task(context, PIPELINE, name, table)
 
-    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)])  # the morning Slack summary
+    # The morning Slack summary; the marts' Assets, emitted only once the run has succeeded (marts
+    # checked and the warehouse reconciled with the source).
+    @task(on_success_callback=[run_success_callback(MORNING_SUMMARY)], outlets=[Asset(n) for n in MARTS])
     def finish_success(**context) -> None:
         run_task(context, PIPELINE, "finish", status="success")
 
@@ -70,7 +72,7 @@ def taskflow_nightly():
         events = once("load_events")
     with TaskGroup("marts", tooltip="restate the metrics, snapshot health and productivity, check them"):
         built = once("build_marts")
-        checked = once("check_marts", outlets=[Asset(name) for name in MARTS])  # emitted once checked
+        checked = once("check_marts")
     chain(start, extracts, gates[:-1])
     start >> event_files >> gates[-1]
     for t in tables:

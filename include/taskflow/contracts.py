@@ -73,7 +73,7 @@ EVENTS = FileSource(
 DEFAULT_LOOKBACK_DAYS = 7
 MAX_LOOKBACK_DAYS = 90
 
-# The marts, each emitted as an Asset once it is published and checked.
+# The marts, each emitted as an Asset once the run has succeeded (finish_success).
 MARTS = ("marts.agg_daily_metrics", "marts.project_health", "marts.user_productivity")
 
 

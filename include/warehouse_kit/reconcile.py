@@ -82,10 +82,10 @@ def reconcile_table(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunCon
         source = src.execute(query("kit/reconcile/source_totals.sql", amount=amount, **names), end).fetchone()
         pg_io.stream_copy(src, query("kit/reconcile/select_late_keys.sql", **names), end, wh,
                           "tmp_reconcile_late", ("key",))
-        run_sql(wh, "kit/reconcile/create_tmp_held.sql", held_keys, core_rows=query(rec.core_rows))
-        held = wh.execute(query("kit/reconcile/held_totals.sql")).fetchone()
+        held_rows = query("kit/reconcile/held_rows.sql", core_rows=query(rec.core_rows))
+        held = wh.execute(query("kit/reconcile/held_totals.sql", held=held_rows), held_keys).fetchone()
         rows_agree = tuple(source[:3]) == tuple(held[:3])
-        differences = {} if rows_agree else _differences(src, wh, names, end)
+        differences = {} if rows_agree else _differences(src, wh, names, end, held_rows, held_keys)
         results = [Result(table.qualified_name, f"{table.name}.reconciliation", source[0], held[0],
                           rows_agree, differences=differences)]
         if rec.source_amount:
@@ -100,7 +100,9 @@ def reconcile_table(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunCon
     return results
 
 
-def _differences(src: psycopg.Connection, wh: psycopg.Connection, names: dict, end: dict) -> dict:
+def _differences(src: psycopg.Connection, wh: psycopg.Connection, names: dict, end: dict,
+                 held_rows: sql.Composable, held_keys: dict) -> dict:
+    run_sql(wh, "kit/reconcile/create_tmp_held.sql", held_keys, held=held_rows)
     pg_io.stream_copy(src, query("kit/reconcile/select_source_versions.sql", **names), end, wh,
                       "tmp_reconcile_source", ("key", "updated_at"))
     rows = wh.execute(query("kit/reconcile/select_differences.sql"), {"sample": SAMPLE}).fetchall()

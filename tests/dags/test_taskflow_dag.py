@@ -64,10 +64,11 @@ def test_every_gate_comes_before_every_load_and_the_events_load_after_the_dimens
     assert taskflow.get_task("marts.build_marts").upstream_task_ids == {"load.load_events"}
 
 
-def test_each_mart_is_emitted_as_an_asset_once_checked(taskflow):
-    assert {a.name for a in taskflow.get_task("marts.check_marts").outlets} == {
+def test_each_mart_is_emitted_as_an_asset_only_once_the_run_has_succeeded(taskflow):
+    assert {a.name for a in taskflow.get_task("finish_success").outlets} == {
         "marts.agg_daily_metrics", "marts.project_health", "marts.user_productivity"}
-    assert taskflow.get_task("marts.build_marts").outlets == []
+    assert [t.task_id for t in taskflow.tasks if t.outlets] == ["finish_success"]
+    assert {"marts.check_marts", "reconcile"} <= taskflow.get_task("finish_success").upstream_task_ids
 
 
 def test_finish_failed_follows_every_task_and_only_it_skips_retries(taskflow):
