@@ -112,7 +112,7 @@ class DistinctSketch:
         kept hash are looked at again."""
         if self.saturated:
             hashes = hashes[hashes < self.hashes[-1]]
-        if len(hashes) > 2 * self.size and self._add_smallest(hashes):
+        if len(hashes) > 3 * self.size and self._add_smallest(hashes):
             return
         hashes = pd.unique(hashes)
         if len(hashes) > self.size:
@@ -125,17 +125,24 @@ class DistinctSketch:
     def _add_smallest(self, hashes: np.ndarray) -> bool:
         """A chunk of many more hashes than the sketch holds, mostly distinct (ids, instants,
         emails): its `size` smallest distinct hashes come from a partition and a sort of the few
-        below the size-th smallest, instead of making every hash distinct. False when repeats
-        among the smallest leave fewer than `size` of them (a few-valued column): then the
-        general way is as cheap."""
-        kth = np.partition(hashes, self.size - 1)[self.size - 1]
+        below a cut, instead of making every hash distinct. The cut is the (1.5 * size)-th
+        smallest hash, room for repeats among the smallest (instants shared by a few rows).
+        False for a chunk of many repeats (its first rows say so: a partition of few values
+        is slow) or when the repeats leave fewer than `size` below the cut: then the general
+        way is as cheap."""
+        probe = hashes[:UNIQUE_PROBE_ROWS]
+        if len(pd.unique(probe)) < NEARLY_UNIQUE * len(probe):
+            return False
+        cut = self.size + self.size // 2
+        kth = np.partition(hashes, cut - 1)[cut - 1]
         below = hashes[hashes <= kth]
-        if len(below) > 2 * self.size:
+        if len(below) > 2 * cut:
             return False
         smallest = np.unique(below)
         if len(smallest) < self.size:
             return False
         # `size` distinct hashes up to kth, and the chunk holds larger ones: more than `size` distinct
+        smallest = smallest[: self.size]
         merged = np.union1d(self.hashes, smallest)[: self.size] if len(self.hashes) else smallest
         self.hashes, self.saturated = merged, True
         return True

@@ -115,6 +115,17 @@ def test_a_large_chunk_keeps_exactly_the_smallest_distinct_hashes():
     assert sketch.hashes.tolist() == np.unique(hashes)[:1024].tolist()
 
 
+def test_chunks_of_instants_shared_by_a_few_rows_keep_exactly_the_smallest_distinct_hashes():
+    rng = np.random.default_rng(5)
+    instants = rng.integers(0, 10**12, size=40_000)
+    instants[::10] = instants[1::10]  # one row in ten repeats its neighbour's instant
+    hashes = profiling._mix(instants.astype(np.uint64))
+    sketch = DistinctSketch(size=1024)
+    sketch.add(hashes[:20_000])
+    sketch.add(hashes[20_000:])
+    assert sketch.hashes.tolist() == np.unique(hashes)[:1024].tolist()
+
+
 def test_a_large_chunk_of_few_values_is_counted_exactly():
     sketch = DistinctSketch(size=1024)
     sketch.add(profiling._mix(np.arange(50_000, dtype=np.uint64) % 700))
