@@ -4,12 +4,11 @@
 - How is a country mapped?           `to_country_code` (ISO 3166 alpha-2; unknown -> "ZZ")
 - Who is the same person?            `assign_canonical`
 - When does a customer get a new dimension version?  `plan_customer_versions`
-- How is a line valued?              `transform_order_lines` (quantity * unit_price)
+- How is a line valued, what is an order's date?  in SQL, include/sql/crm/load/*/valid_values.sql
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -185,26 +184,6 @@ def plan_customer_versions(golden: pd.DataFrame, latest: pd.DataFrame,
                                             "valid_to": retire_at})], ignore_index=True)
     return VersionPlan(close=close.reset_index(drop=True), update=update.reset_index(drop=True),
                        insert=insert.reset_index(drop=True))
-
-
-def date_key(ts: pd.Series, tz: dt.tzinfo) -> pd.Series:
-    """yyyymmdd of the timestamp's calendar date in the business timezone."""
-    local = ts.dt.tz_convert(tz)
-    return (local.dt.year * 10000 + local.dt.month * 100 + local.dt.day).astype("Int64")
-
-
-def transform_orders(batch: pd.DataFrame, tz: dt.tzinfo) -> pd.DataFrame:
-    out = batch.copy()
-    out["date_key"] = date_key(out["order_ts"], tz)
-    out["status"] = out["status"].astype("str")
-    return out
-
-
-def transform_order_lines(batch: pd.DataFrame) -> pd.DataFrame:
-    """Line value = quantity * unit_price, to the cent."""
-    out = batch.copy()
-    out["line_amount"] = (out["quantity"].astype("float64") * out["unit_price"]).round(2)
-    return out
 
 
 def transform_products(batch: pd.DataFrame) -> pd.DataFrame:

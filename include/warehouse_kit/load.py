@@ -60,15 +60,18 @@ def fill_valid(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, colu
 
 
 def fill_valid_as_staged(wh: psycopg.Connection, table: SourceTable, ctx: RunContext,
-                         columns: dict[str, str]) -> None:
-    """`fill_valid` for a table whose rows load as they were staged: the batch's valid rows go
-    into tmp_valid inside the warehouse, without a round trip through pandas."""
+                         columns: dict[str, str], values: sql.Composable | None = None,
+                         params: dict | None = None) -> None:
+    """`fill_valid` inside the warehouse, without a round trip through pandas: the batch's
+    valid rows go into tmp_valid as they were staged, or as `values` derives them. `values` is
+    the domain's select list over the staged row `s` (from its .sql file), one expression per
+    column of `columns` in their order; `params` are its bind parameters."""
     temp_table(wh, "tmp_valid", columns)
     wh.execute(query("kit/load/fill_valid_from_staging.sql",
                      columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-                     staged_columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in columns),
+                     values=values or sql.SQL(", ").join(sql.Identifier("s", c) for c in columns),
                      staging=table.staging, valid=query("kit/extract/not_rejected.sql")),
-               ctx.keys() | {"source_table": table.qualified_name})
+               ctx.keys() | {"source_table": table.qualified_name} | (params or {}))
     analyze(wh, "tmp_valid")
 
 

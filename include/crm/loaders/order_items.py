@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import psycopg
 
-from include.crm import transforms
 from include.crm.contracts import ORDER_ITEMS
 from include.crm.loaders.common import create_tmp_orders
 from include.warehouse_kit import load as kit_load
@@ -24,7 +23,7 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         create_tmp_orders(wh)
         wh.execute(query("crm/load/order_items/note_rejected_line_orders.sql"))
         remove_replaced(wh, "core.fact_order_lines", "order_item_id")
-        kit_load.fill_valid(wh, table, ctx, TMP_LINES, transforms.transform_order_lines)
+        kit_load.fill_valid_as_staged(wh, table, ctx, TMP_LINES, query("crm/load/order_items/valid_values.sql"))
         counts["released"] = release(wh, table)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         wh.execute(query("crm/load/order_items/note_valid_line_orders.sql"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from include.crm import transforms
 from include.crm.contracts import ORDERS
 from include.crm.loaders.common import create_tmp_orders, customer_version_at
 from include.warehouse_kit import load as kit_load
@@ -28,7 +27,8 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         create_tmp_orders(wh)
         wh.execute(query("crm/load/orders/note_rejected_orders.sql"))
         remove_replaced(wh, "core.fact_orders", "order_id")
-        kit_load.fill_valid(wh, table, ctx, TMP_ORDERS, lambda batch: transforms.transform_orders(batch, business_tz))
+        kit_load.fill_valid_as_staged(wh, table, ctx, TMP_ORDERS, query("crm/load/orders/valid_values.sql"),
+                                      {"business_tz": business_tz.key})
         counts["released"] = release(wh, table)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         wh.execute(query("crm/load/orders/note_valid_orders.sql"))

@@ -78,7 +78,7 @@ def worlds(world_factory):
 
 
 @pytest.mark.parametrize(("step", "statement", "action"), [
-    ("load_order_items", 'COPY "tmp_valid"', "kill"),                       # SIGKILL inside a COPY
+    ("load_customers", 'COPY "tmp_valid"', "kill"),                         # SIGKILL inside a COPY
     ("load_order_items", "INSERT INTO core.fact_order_lines", "kill"),      # SIGKILL inside the merge
     ("load_orders", "INSERT INTO core.fact_orders", "cut"),                 # connection cut mid-merge
 ])
@@ -89,13 +89,13 @@ def test_a_load_struck_mid_statement_then_retried_equals_a_clean_run(worlds, ste
     for before in steps[:steps.index(step)]:
         run_stage(faulty, before, run_id)
     target = step.removeprefix("load_")
-    before_strike = faulty.wh(f"SELECT count(*) FROM core.{'fact_order_lines' if target == 'order_items' else 'fact_orders'}")
+    table = {"customers": "dim_customer", "orders": "fact_orders", "order_items": "fact_order_lines"}[target]
+    before_strike = faulty.wh(f"SELECT count(*) FROM core.{table}")
     victim = stage(faulty, step, run_id, victim=True)
     caught = strike(faulty, victim, statement, action)
     assert victim.returncode != 0, "the struck task must fail"
     assert statement in caught
     # nothing of the struck transaction is visible, and the watermark did not move
-    table = "fact_order_lines" if target == "order_items" else "fact_orders"
     assert faulty.wh(f"SELECT count(*) FROM core.{table}") == before_strike
     assert faulty.wh("SELECT count(*) FROM audit.watermarks WHERE source_table = %s", (target,)) == [(0,)]
     # the retry, then the rest of the night

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import pandas as pd
 import pytest
 
@@ -12,13 +10,10 @@ from include.crm.transforms import (
     FIRST_VERSION_FROM,
     OPEN_END,
     assign_canonical,
-    date_key,
     normalize_customers,
     normalize_email,
     plan_customer_versions,
     to_country_code,
-    transform_order_lines,
-    transform_orders,
     transform_products,
 )
 
@@ -412,42 +407,8 @@ def test_open_end_is_9999_12_31_utc():
 
 
 # ---------------------------------------------------------------------------
-# date_key, transform_orders, transform_order_lines, transform_products
+# transform_products
 # ---------------------------------------------------------------------------
-
-
-def test_date_key_is_the_calendar_date_in_the_business_timezone():
-    keys = date_key(ts_series(["2026-10-05T23:30Z"]), ZoneInfo("Europe/Berlin"))
-    assert keys.tolist() == [20261006]
-    assert keys.dtype == "Int64"
-
-
-def test_date_key_in_utc_keeps_the_utc_date():
-    assert date_key(ts_series(["2026-10-05T23:30Z", "2026-10-06T00:00Z"]), ZoneInfo("UTC")).tolist() == [
-        20261005, 20261006]
-
-
-def test_date_key_west_of_utc_can_be_the_previous_day():
-    assert date_key(ts_series(["2026-10-06T03:00Z"]), ZoneInfo("America/New_York")).tolist() == [20261005]
-
-
-def test_transform_orders_adds_the_business_date_key():
-    orders = pd.DataFrame({"order_id": pd.array([1], dtype="Int64"),
-                           "order_ts": ts_series(["2026-10-05T23:30Z"]),
-                           "status": text(["paid"])})
-    out = transform_orders(orders, ZoneInfo("Europe/Berlin"))
-    assert out["date_key"].tolist() == [20261006]
-    assert out["status"].tolist() == ["paid"]
-    assert "date_key" not in orders.columns  # the input is not modified
-
-
-@pytest.mark.parametrize(("quantity", "unit_price", "amount"), [
-    (3, 19.99, 59.97), (1, 0.1, 0.1), (3, 0.1, 0.3), (7, 0.0, 0.0), (2, 1.005, 2.01),
-])
-def test_line_amount_is_quantity_times_unit_price_to_the_cent(quantity, unit_price, amount):
-    lines = pd.DataFrame({"quantity": pd.array([quantity], dtype="Int64"),
-                          "unit_price": pd.Series([unit_price], dtype="float64")})
-    assert transform_order_lines(lines)["line_amount"].tolist() == [amount]
 
 
 def test_transform_products_trims_sku_name_and_category():
