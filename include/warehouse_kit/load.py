@@ -49,8 +49,8 @@ def count_rows(wh: psycopg.Connection, table: str) -> int:
 
 def fill_valid(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, columns: dict[str, str],
                transform: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
-    """The batch's valid rows, transformed chunk by chunk (every transform is row by row), in
-    a new temp table tmp_valid with its planner statistics."""
+    """The batch's valid rows (after quarantine()), transformed chunk by chunk (every
+    transform is row by row), in a new temp table tmp_valid with its planner statistics."""
     from include.warehouse_kit.extract import read_batches
 
     temp_table(wh, "tmp_valid", columns)
@@ -63,14 +63,14 @@ def fill_valid_as_staged(wh: psycopg.Connection, table: SourceTable, ctx: RunCon
                          columns: dict[str, str], values: sql.Composable | None = None,
                          params: dict | None = None) -> None:
     """`fill_valid` inside the warehouse, without a round trip through pandas: the batch's
-    valid rows go into tmp_valid as they were staged, or as `values` derives them. `values` is
+    valid rows (after quarantine()) go into tmp_valid as they were staged, or as `values` derives them. `values` is
     the domain's select list over the staged row `s` (from its .sql file), one expression per
     column of `columns` in their order; `params` are its bind parameters."""
     temp_table(wh, "tmp_valid", columns)
     wh.execute(query("kit/load/fill_valid_from_staging.sql",
                      columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
                      values=values or sql.SQL(", ").join(sql.Identifier("s", c) for c in columns),
-                     staging=table.staging, valid=query("kit/extract/not_rejected.sql")),
+                     staging=table.staging, valid=query("kit/load/not_in_tmp_rejects.sql")),
                ctx.keys() | {"source_table": table.qualified_name} | (params or {}))
     analyze(wh, "tmp_valid")
 
