@@ -1,4 +1,5 @@
-"""What several CRM loaders share: the customer-version lookup and the orders to re-value."""
+"""What several CRM loaders share: the customer-version lookup, the orders to re-value and how
+an order is valued."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ def customer_version_at(orders: sql.Composable) -> sql.Composable:
     """The customer-version lookup (one rule, one file) for the rows of `orders`, a relation
     of (order_id, customer_id, order_ts)."""
     return query("crm/load/select_customer_version_at.sql", orders=orders)
+
+
+def line_totals(orders: sql.Composable) -> sql.Composable:
+    """The valuation (one rule, one file) of the orders of `orders`, a relation of (order_id)."""
+    return query("crm/load/order_line_totals.sql", orders=orders)
+
+
+def revalue_orders(wh: psycopg.Connection) -> int:
+    """Re-value the orders of tmp_orders from their lines in core; returns the orders changed."""
+    return wh.execute(query("crm/load/update_order_amounts.sql",
+                            line_totals=line_totals(sql.Identifier("tmp_orders")))).rowcount
 
 
 def create_tmp_orders(wh: psycopg.Connection) -> None:

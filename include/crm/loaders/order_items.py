@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from include.crm.contracts import ORDER_ITEMS
-from include.crm.loaders.common import create_tmp_orders
+from include.crm.loaders.common import create_tmp_orders, revalue_orders
 from include.warehouse_kit import load as kit_load
 from include.warehouse_kit.quarantine import quarantine, release, remove_replaced
 from include.warehouse_kit.run_context import RunContext
@@ -31,5 +31,5 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
                                                  {"run_id": ctx.run_id}).rowcount
         counts["written"] = wh.execute(query("crm/load/merge_fact_order_lines.sql"), {"run_id": ctx.run_id}).rowcount
         kit_load.analyze(wh, "tmp_orders")
-        wh.execute(query("crm/load/update_order_amounts.sql"))
+        revalue_orders(wh)
     return counts

@@ -1,4 +1,5 @@
-"""orders -> core.fact_orders, keyed to the customer version of the order's time."""
+"""orders -> core.fact_orders, keyed to the customer version of the order's time and valued
+from the lines already loaded."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import psycopg
 from psycopg import sql
 
 from include.crm.contracts import ORDERS
-from include.crm.loaders.common import create_tmp_orders, customer_version_at
+from include.crm.loaders.common import create_tmp_orders, customer_version_at, line_totals
 from include.warehouse_kit import load as kit_load
 from include.warehouse_kit.quarantine import quarantine, release, remove_replaced
 from include.warehouse_kit.run_context import RunContext
@@ -34,10 +35,9 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute(query("crm/load/orders/note_valid_orders.sql"))
         wh.execute(query("kit/load/ensure_dates.sql", table="tmp_valid"))
         counts["inferred_customers"] = wh.execute(query("crm/load/insert_inferred_customers.sql")).rowcount
-        counts["written"] = wh.execute(query("crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(
-            sql.Identifier("tmp_valid"))), {"run_id": ctx.run_id}).rowcount
+        counts["written"] = wh.execute(query(
+            "crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(sql.Identifier("tmp_valid")),
+            line_totals=line_totals(sql.Identifier("tmp_valid"))), {"run_id": ctx.run_id}).rowcount
         wh.execute(query("crm/load/orders/unkey_lines_of_removed_orders.sql"))
         wh.execute(query("crm/load/update_line_keys.sql"))
-        kit_load.analyze(wh, "tmp_orders")
-        wh.execute(query("crm/load/update_order_amounts.sql"))
     return counts

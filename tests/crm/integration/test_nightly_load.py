@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -133,6 +134,24 @@ def test_order_of_a_customer_not_yet_in_the_source_loads_against_an_inferred_mem
     filled = world.wh("SELECT customer_key, is_inferred, email, country_code FROM core.dim_customer "
                       "WHERE customer_id = 900020")
     assert filled == [(inferred[0][0], False, "late@example.com", "DE")]
+    conservation(world, through=end_of(day2))
+
+
+def test_an_order_that_arrives_after_its_lines_is_valued_from_them_as_it_is_written(world):
+    day1, day2 = NIGHTS[0], NIGHTS[1]
+    world.add_customer(900040, email="late-order@example.com", country="NL", created=at(day1, 8))
+    world.add_order(9000040, 900040, at(day1, 9), lines=((1, 2, 10.00), (2, 1, 5.50)), status="lost", discount=3)
+    world.night(day1)  # the order is quarantined (unknown status), its lines load without keys
+    assert world.wh("SELECT count(*) FROM core.fact_orders WHERE order_id = 9000040") == [(0,)]
+    assert world.wh("SELECT count(*), count(customer_key) FROM core.fact_order_lines WHERE order_id = 9000040") == \
+        [(2, 0)]
+
+    world.src("UPDATE crm.orders SET status = 'paid', updated_at = %s WHERE order_id = 9000040", (at(day2, 10),))
+    world.night(day2)
+    assert world.wh("SELECT gross_amount, net_amount, items FROM core.fact_orders WHERE order_id = 9000040") == \
+        [(Decimal("25.50"), Decimal("22.50"), 3)]
+    assert world.wh("SELECT count(*) FROM core.fact_order_lines l JOIN core.fact_orders o USING (order_id) "
+                    "WHERE l.order_id = 9000040 AND (l.customer_key, l.date_key) = (o.customer_key, o.date_key)") == [(2,)]
     conservation(world, through=end_of(day2))
 
 
