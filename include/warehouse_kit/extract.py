@@ -109,15 +109,15 @@ def check_volume(wh: psycopg.Connection, ctx: RunContext, table: SourceTable, ro
         log.warning("%s: %s rows changed in the interval, expected about %s", table.qualified_name, rows, expected)
 
 
-def read_batches(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, *, valid_only: bool = False,
-                 chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
+def read_batches(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, *,
+                 leave_out: sql.Composable | None = None, chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
     """The run's staged rows of `table`, chunk by chunk in staging_row order (keyset paging on
-    the (run_id, staging_row) index), each chunk indexed by staging_row. valid_only (inside a
-    load, after quarantine() has filled tmp_rejects) leaves out the rows validate rejected."""
+    the (run_id, staging_row) index), each chunk indexed by staging_row. `leave_out` is the
+    caller's further condition on the staged row `s` (`AND ...`; a load's leaves out the rejects)."""
     select = query("kit/extract/select_staged_batch.sql",
                    columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in table.columns),
                    staging=table.staging,
-                   valid=query("kit/load/not_in_tmp_rejects.sql") if valid_only else sql.SQL(""))
+                   valid=leave_out or sql.SQL(""))
     params = ctx.keys() | {"source_table": table.qualified_name}
     for frame in pg_io.read_frames(wh, select, params, {"staging_row": "bigint", **table.types},
                                    key="staging_row", chunk_rows=chunk_rows or CHUNK_ROWS):

@@ -54,7 +54,7 @@ def fill_valid(wh: psycopg.Connection, table: SourceTable, ctx: RunContext, colu
     from include.warehouse_kit.extract import read_batches
 
     temp_table(wh, "tmp_valid", columns)
-    for batch in read_batches(wh, table, ctx, valid_only=True):
+    for batch in read_batches(wh, table, ctx, leave_out=query("kit/load/not_in_tmp_rejects.sql")):
         pg_io.write_frame(wh, "tmp_valid", transform(batch.reset_index(drop=True))[list(columns)])
     analyze(wh, "tmp_valid")
 

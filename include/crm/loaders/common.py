@@ -27,5 +27,6 @@ def revalue_orders(wh: psycopg.Connection) -> int:
 
 
 def create_tmp_orders(wh: psycopg.Connection) -> None:
-    """tmp_orders: the orders whose lines must be re-keyed and re-valued in this transaction."""
+    """tmp_orders: the orders of this transaction's load whose lines must be re-keyed (the orders
+    load) or that must be re-valued from their lines (the lines load)."""
     wh.execute(query("crm/load/create_tmp_orders.sql"))
