@@ -86,6 +86,32 @@ def refresh_statistics(wh: psycopg.Connection, table: SourceTable, rows: int) ->
 
 
 @contextlib.contextmanager
+def indexes_after_rows(wh: psycopg.Connection, table: str) -> Iterator[bool]:
+    """A load into `table` while it is empty (a first night): its indexes besides the primary
+    key, unique constraints included, are dropped for the inserts and built again as the block
+    ends, one sorted build each instead of a million single inserts. Both happen in the load's
+    transaction. Yields True then; a table that holds rows keeps its indexes and yields False.
+    Without its unique keys the table has no ON CONFLICT arbiter: the loader inserts plainly
+    into the empty table, and a key its batch repeats fails the rebuild, not silently."""
+    if not wh.execute(query("kit/load/select_is_empty.sql", table=table)).fetchone()[0]:
+        yield False
+        return
+    rows = wh.execute(query("kit/load/secondary_indexes.sql"), {"table": table}).fetchall()
+    for schema, index, constraint, _, _ in rows:
+        if constraint:
+            wh.execute(query("kit/load/drop_constraint.sql", table=table, constraint=sql.Identifier(constraint)))
+        else:
+            wh.execute(query("kit/load/drop_index.sql", index=sql.Identifier(schema, index)))
+    yield True
+    for _, _, constraint, constraint_def, index_def in rows:
+        if constraint:
+            wh.execute(query("kit/load/add_constraint.sql", table=table, constraint=sql.Identifier(constraint),
+                             definition=sql.SQL(constraint_def)))
+        else:
+            wh.execute(sql.SQL(index_def))  # the catalog's own CREATE INDEX statement
+
+
+@contextlib.contextmanager
 def transaction(wh: psycopg.Connection, table: SourceTable, ctx: RunContext) -> Iterator[dict]:
     """A table's load: serialise concurrent runs (two runs of a night, a backfill beside the
     nightly run) per table with a lock that lives until the transaction ends, and price index

@@ -2,10 +2,7 @@
 INSERT INTO core.dim_task AS t
     (task_id, project_id, project_key, title, priority, assignee_id, status, due_date, created_at,
      completed_at, deleted_at, is_inferred, source_updated_at)
-SELECT v.task_id, v.project_id, p.project_key, v.title, v.priority, v.assignee_id, v.status, v.due_date,
-       v.created_at, v.completed_at, v.deleted_at, false, v.updated_at
-FROM tmp_valid v
-JOIN core.dim_project p ON p.project_id = v.project_id
+{rows}
 ON CONFLICT (task_id) DO UPDATE
 SET project_id = excluded.project_id, project_key = excluded.project_key, title = excluded.title,
     priority = excluded.priority, assignee_id = excluded.assignee_id, status = excluded.status,
