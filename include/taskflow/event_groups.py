@@ -31,7 +31,7 @@ def _buckets(of: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
 class RepeatedIds:
     """The event_ids on more than one valid line of the run, found group by group. The ids of
     the earlier groups are held as their sorted 32-bit hashes, 4 bytes an id: a line repeats an
-    id when the id is on an earlier line of its group, or its hash is an earlier group's. An id
+    id when its 64-bit hash is an earlier line's of its group, or its 32-bit hash an earlier group's. An id
     whose hash an earlier, other id shares (about 2,000 of a full load's 4M ids) is taken for a
     repeat too, which changes nothing: the load ranks a repeated id's lines, and a line alone
     ranks first and loads."""
@@ -44,10 +44,13 @@ class RepeatedIds:
 
     def add(self, ids: pd.Series) -> None:
         import numpy as np
-        import pandas as pd
+        import pyarrow as pa
+
+        from include.warehouse_kit.profiling import text_hashes
 
         ids = ids.reset_index(drop=True)
-        hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy().astype(np.uint32)  # the low 32 bits
+        full = text_hashes(pa.array(ids, type=pa.string()))  # 64 bits; the low 32 are kept
+        hashes = full.astype(np.uint32)
         earlier = np.zeros(len(ids), dtype=bool)
         for bucket, rows in _buckets(hashes >> (32 - BUCKET_BITS)):
             seen, wanted = self._seen[bucket], hashes[rows]
@@ -58,7 +61,12 @@ class RepeatedIds:
             earlier[rows] = hit
             new = np.unique(wanted[~hit])
             self._seen[bucket] = np.insert(seen, np.searchsorted(seen, new), new)
-        self._found.update(ids[earlier | ids.duplicated().to_numpy()])
+        # an earlier line of the group with the same 64-bit hash: the same id, or (rarely) a
+        # collision, which is harmless as above
+        order = np.argsort(full, kind="stable")
+        within = np.zeros(len(ids), dtype=bool)
+        within[order[1:]] = full[order[1:]] == full[order[:-1]]
+        self._found.update(ids[earlier | within])
 
     def ids(self) -> list[str]:
         return sorted(self._found)

@@ -17,11 +17,13 @@ manifest's duplicates count, or open in quarantine.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STAGE_ROWS = 100_000  # parsed lines validated and staged together: memory stays flat
+# Pending files of at least this many stored bytes are parsed and checked in a worker process
+# while this one stages the groups before (parsed_groups); below it, the worker's start (its
+# imports, about 2 s) would cost more than it saves.
+WORKER_MIN_BYTES = 32 << 20
+GROUPS_AHEAD = 2  # groups handed to the worker before the first is taken back: memory stays flat
 LINE_COLUMNS = ("path", "line_no", "dt", "event_id", "event_type", "task_id", "actor_id", "occurred_at",
                 "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw", "line_key", "date_key")
 
@@ -171,6 +178,39 @@ def staged_lines(group: Group, ctx: RunContext, first_key: int = 1):
     return lines.reindex(columns=list(LINE_COLUMNS))
 
 
+def checked_group(group: Group, ctx: RunContext, first_key: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A group's staging rows (staged_lines) and what its valid lines name (line_keys)."""
+    lines = staged_lines(group, ctx, first_key)
+    return lines, line_keys(lines)
+
+
+def parsed_groups(root: str, files: list[object_store.StoredFile],
+                  ctx: RunContext) -> Iterator[tuple[Group, pd.DataFrame, pd.DataFrame]]:
+    """Every group of the files with its staging rows and keys (checked_group), in (file, line)
+    order. Parsing and checking is Python's work, bound by the GIL: for a large run it goes to
+    a worker process (spawned: this one holds threads and a connection), GROUPS_AHEAD groups
+    ahead of this one, which reads the files and stages what comes back. A small run does it
+    here. Either way the rows are the same."""
+    groups = read_groups(root, files)
+    first_key = 1
+    if sum(f.size for f in files) < WORKER_MIN_BYTES:
+        for group in groups:
+            yield group, *checked_group(group, ctx, first_key)
+            first_key += len(group.lines)
+        return
+    ahead: collections.deque = collections.deque()
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as worker:
+        for group in groups:
+            ahead.append((group, worker.submit(checked_group, group, ctx, first_key)))
+            first_key += len(group.lines)
+            if len(ahead) > GROUPS_AHEAD:
+                done, checked = ahead.popleft()
+                yield done, *checked.result()
+        while ahead:
+            done, checked = ahead.popleft()
+            yield done, *checked.result()
+
+
 def date_keys(instants: pd.Series) -> pd.Series:
     """YYYYMMDD of each instant's date in the business timezone (NA stays NA)."""
     local = instants.dt.tz_convert(settings().business_tz)
@@ -180,14 +220,19 @@ def date_keys(instants: pd.Series) -> pd.Series:
 def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
     """What the valid lines of a group name, as (kind, id, lines): the tasks, the actors, the
     UTC months (YYYYMM) and the business-timezone dates (YYYYMMDD) of occurred_at."""
+    import numpy as np
     import pandas as pd
 
     valid = lines[lines["reasons"].isna()]
     at = valid["occurred_at"]
     ids = {"task": valid["task_id"], "actor": valid["actor_id"].dropna(),
            "month": at.dt.year * 100 + at.dt.month, "day": valid["date_key"]}
-    return pd.concat([pd.DataFrame({"kind": kind, "id": values.astype("int64").to_numpy()})
-                      for kind, values in ids.items()], ignore_index=True).value_counts().rename("lines").reset_index()
+    parts = []
+    for kind, values in ids.items():
+        found, counts = np.unique(values.to_numpy(dtype=np.int64), return_counts=True)
+        parts.append(pd.DataFrame({"kind": pd.Series(kind, index=range(len(found)), dtype="str"),
+                                   "id": found, "lines": counts.astype(np.int64)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
@@ -211,12 +256,10 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         keys_partition = kit_staging.empty_run_partition(wh, "staging.taskflow_event_keys", ctx.run_id)
         # The server ingests one group while the next is parsed and checked: only the writer
         # thread touches the connection until the last group is in.
-        pending, repeats, keys, staged = None, RepeatedIds(), RunKeys(), 0
+        pending, repeats, keys = None, RepeatedIds(), RunKeys()
         profiler = profiling.Profiler(EVENTS.types)
-        for group in read_groups(root, files):
-            lines = staged_lines(group, ctx, first_key=staged + 1)
+        for group, lines, named in parsed_groups(root, files, ctx):
             profiler.add(lines)
-            staged += len(group.lines)
             if pending is not None:
                 pending.result()
             pending = writer.submit(write, group, lines)
@@ -224,11 +267,11 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
             counts["lines"] += len(lines)
             counts["rejected"] += int(lines["reasons"].notna().sum())
             repeats.add(lines["event_id"][lines["reasons"].isna()])
-            keys.add(line_keys(lines))
+            keys.add(named)
             memory.release_freed()  # what the group before this one left
         if pending is not None:
             pending.result()
-        group = lines = pending = None
+        group = lines = named = pending = None
         memory.release_freed()
         pg_io.write_frame(wh, "staging.taskflow_event_repeats",
                           pd.DataFrame({"event_id": repeats.ids()}).assign(run_id=ctx.run_id))

@@ -42,14 +42,18 @@ class TaskflowWorld:
     source_url: str = ""     # the same databases as postgresql:// URIs (Airflow connections)
     warehouse_url: str = ""
 
-    def night(self, day: dt.date, **params) -> RunContext:
-        """Run business day `day` in-process: [day 00:00, day+1 00:00) in ETL_BUSINESS_TZ."""
+    def context(self, day: dt.date, **params) -> RunContext:
+        """A run of business day `day`: [day 00:00, day+1 00:00) in ETL_BUSINESS_TZ."""
         tz = settings().business_tz
         start = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.UTC)
         own = {k: params.pop(k) for k in ("lookback_days",) if k in params}
-        ctx = RunContext(run_id=f"test__{day}__{uuid.uuid4().hex[:6]}", dag_id=DAG_ID,
-                         interval_start=start, interval_end=end, params=own, **params)
+        return RunContext(run_id=f"test__{day}__{uuid.uuid4().hex[:6]}", dag_id=DAG_ID,
+                          interval_start=start, interval_end=end, params=own, **params)
+
+    def night(self, day: dt.date, **params) -> RunContext:
+        """Run business day `day` in-process."""
+        ctx = self.context(day, **params)
         pipeline.run(self.source_uri, self.warehouse_uri, ctx)
         return ctx
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+import pytest
+
 from include.warehouse_kit import staging
 from tests.taskflow.integration.conftest import event, utc
 from tests.taskflow.integration.test_events_pipeline import _base, _fact_ids, _guarantee
@@ -57,10 +60,14 @@ def test_a_warehouse_staged_before_the_partitions_reads_the_files_of_its_unfinis
     assert _guarantee(w) == (2, 2, 0, 0)
 
 
-def test_duplicates_and_conflicts_across_the_groups_of_a_run_are_found_as_within_one(taskflow_world, monkeypatch):
+@pytest.mark.parametrize("in_worker", [False, True], ids=["checked_here", "checked_in_a_worker_process"])
+def test_duplicates_and_conflicts_across_the_groups_of_a_run_are_found_as_within_one(taskflow_world, monkeypatch,
+                                                                                     in_worker):
     from include.taskflow import events
 
     monkeypatch.setattr(events, "STAGE_ROWS", 1)  # every line a group of its own
+    if in_worker:  # as a large run is: more groups than the worker is handed ahead
+        monkeypatch.setattr(events, "WORKER_MIN_BYTES", 0)
     w = taskflow_world
     _base(w)
     e1 = event("e1", "task_created", 100, utc(D1, 8))
@@ -113,3 +120,33 @@ def test_a_file_larger_than_a_group_is_staged_across_groups_and_recorded_once(ta
     assert w.wh("SELECT source_path, source_line FROM core.fact_task_events ORDER BY event_id") == [
         (big, 1), (big, 2), (big, 5), (small, 1)]
     assert _guarantee(w) == (6, 4, 1, 1)
+
+
+def test_the_groups_a_worker_process_checks_are_the_ones_checked_here(taskflow_world, monkeypatch):
+    from include.taskflow import events
+    from include.taskflow.contracts import EVENTS, events_url
+    from include.warehouse_kit import object_store
+
+    w = taskflow_world
+    monkeypatch.setattr(events, "STAGE_ROWS", 3)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8)), "not json",
+                           event("e2", "status_changed", 100, utc(D1, 9), from_status="todo", to_status="done"),
+                           event("e3", "task_created", 101, "2026-10-05T10:00:00")])   # no offset
+    w.write_file(D1, "b", [event("e1", "task_created", 100, utc(D1, 8)), event("e4", "assigned", 101, utc(D1, 11))],
+                 gz=True)
+    w.write_file(D2, "c", [event(f"f{i}", "task_created", 200 + i, utc(D2, 1 + i)) for i in range(7)])
+    root = events_url()
+    files = object_store.list_partitioned_files(root, key=EVENTS.partition_key, suffixes=EVENTS.suffixes)
+    ctx = w.context(D2)
+
+    def checked(min_bytes: int) -> list:
+        monkeypatch.setattr(events, "WORKER_MIN_BYTES", min_bytes)
+        return list(events.parsed_groups(root, files, ctx))
+
+    here, in_worker = checked(10**12), checked(0)
+    assert len(here) == len(in_worker) == 5 > events.GROUPS_AHEAD
+    for (group, lines, keys), (w_group, w_lines, w_keys) in zip(here, in_worker, strict=True):
+        assert (group.files, group.line_numbers) == (w_group.files, w_group.line_numbers)
+        pd.testing.assert_frame_equal(lines, w_lines)
+        pd.testing.assert_frame_equal(keys, w_keys)
+    assert sorted(int(k) for _, lines, _ in here for k in lines["line_key"]) == list(range(1, 14))  # every line once

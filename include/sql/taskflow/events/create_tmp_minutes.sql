@@ -21,9 +21,11 @@ WITH new AS NOT MATERIALIZED (
     SELECT s.task_id, s.occurred_at, s.event_id,
            bool_or(n.occurred_at < s.occurred_at
                    OR (n.occurred_at = s.occurred_at AND n.event_id COLLATE "C" < s.event_id)) AS late
-    FROM (SELECT DISTINCT task_id FROM new WHERE EXISTS (SELECT 1 FROM core.task_status_tail)) t
+    FROM (SELECT DISTINCT task_id FROM new) t
     CROSS JOIN LATERAL (SELECT * FROM core.task_status_tail s WHERE s.task_id = t.task_id OFFSET 0) s
     JOIN new n ON n.task_id = s.task_id
+    -- a gate on the whole join: without tails (a first load) neither side of it is read
+    WHERE EXISTS (SELECT 1 FROM core.task_status_tail)
     GROUP BY s.task_id, s.occurred_at, s.event_id
 ), sequence AS (
     SELECT line_key, event_id, occurred_at, event_type, task_id, NULL::bigint AS task_key, 'new' AS side,
