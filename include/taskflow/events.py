@@ -50,6 +50,9 @@ STAGE_ROWS = 100_000  # parsed lines validated and staged together: memory stays
 # imports, about 2 s) would cost more than it saves.
 WORKER_MIN_BYTES = 32 << 20
 GROUPS_AHEAD = 2  # groups handed to the worker before the first is taken back: memory stays flat
+# One worker: the task's processes then peak at about 0.9 GB together on a first night of 4.3M
+# lines. A second worker would take the stage from 30 to 26 s but them to 1.2 GB (bench/notes.md).
+WORKERS = 1
 LINE_COLUMNS = ("path", "line_no", "dt", "event_id", "event_type", "task_id", "actor_id", "occurred_at",
                 "from_status", "to_status", "assignee_id", "due_date", "reasons", "raw", "line_key", "date_key")
 
@@ -199,7 +202,7 @@ def parsed_groups(root: str, files: list[object_store.StoredFile],
             first_key += len(group.lines)
         return
     ahead: collections.deque = collections.deque()
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as worker:
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn")) as worker:
         for group in groups:
             ahead.append((group, worker.submit(checked_group, group, ctx, first_key)))
             first_key += len(group.lines)

@@ -19,6 +19,7 @@ the configured amount, and `<table>.drift` as the table's verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -253,6 +254,8 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
             floats = numbers.view(np.float64)
             stats.total += float(floats.sum())
             low, high = float(floats.min()), float(floats.max())
+        elif _holds_dates(values):  # from the days, not by comparing a million date objects
+            low, high = (_EPOCH + dt.timedelta(microseconds=int(n)) for n in (numbers.min(), numbers.max()))
         else:
             low, high = values.min(), values.max()
     stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
@@ -271,10 +274,25 @@ def _as_int64(values: pd.Series, kind: str) -> np.ndarray:
     if kind == TEMPORAL:
         if pd.api.types.is_datetime64_any_dtype(values):
             return values.array.asi8  # the instants as they are held (no copy)
+        if _holds_dates(values):  # calendar dates as the microseconds of their midnight
+            days = pa.array(values, type=pa.date32()).to_numpy(zero_copy_only=False)
+            return days.astype(np.int64) * _DAY_US
         return pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view(np.int64)
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy(dtype=np.int64)
     return values.to_numpy(dtype=np.float64).view(np.int64)
+
+
+_EPOCH = dt.date(1970, 1, 1)
+_DAY_US = 86_400_000_000
+
+
+def _holds_dates(values: pd.Series) -> bool:
+    """A column of datetime.date objects (a SQL date), not of instants."""
+    if values.dtype != object or values.empty:
+        return False
+    first = values.iloc[0]
+    return isinstance(first, dt.date) and not isinstance(first, dt.datetime)
 
 
 def _profile(column: str, s: ColumnStats) -> ColumnProfile:
