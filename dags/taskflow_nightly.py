@@ -64,7 +64,8 @@ def taskflow_nightly():
     start = once("bootstrap")
     with TaskGroup("extract", tooltip="TaskFlow database -> staging (COPY); event files -> staged lines"):
         extracts = [per_table("extract", t, pool=SOURCE_POOL, priority_weight=t.extract_priority) for t in tables]
-        event_files = once("extract_events")
+        # the longest task of a first night, and on the way to every load: it takes a slot first
+        event_files = once("extract_events", priority_weight=max(t.extract_priority for t in tables) + 1)
     with TaskGroup("validate", tooltip="pandera rules and quality gates"):
         gates = [*(per_table("validate", t) for t in tables), once("validate_events")]
     with TaskGroup("load", tooltip="dimensions, then the events; one transaction each"):

@@ -52,6 +52,16 @@ def test_the_database_extracts_use_the_taskflow_source_pool_and_the_events_do_no
                         "extract.extract_tasks": "taskflow_source", "extract.extract_events": "default_pool"}
 
 
+def test_the_event_files_extract_takes_a_task_slot_before_the_database_extracts(taskflow):
+    def total(task) -> int:  # the default weight rule: the task's weight and every downstream task's
+        assert str(getattr(task.weight_rule, "value", task.weight_rule)).endswith("downstream")
+        return task.priority_weight + sum(t.priority_weight for t in task.get_flat_relatives(upstream=False))
+
+    weights = {t.task_id: total(t) for t in taskflow.tasks if t.task_id.startswith("extract.")}
+    events = weights.pop("extract.extract_events")
+    assert events > max(weights.values())
+
+
 def test_every_gate_comes_before_every_load_and_the_events_load_after_the_dimensions(taskflow):
     gates = {"validate.validate_users", "validate.validate_projects", "validate.validate_tasks",
              "validate.validate_events"}
