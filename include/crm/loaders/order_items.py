@@ -18,7 +18,8 @@ TMP_LINES = {"order_item_id": "bigint", "order_id": "bigint", "product_id": "big
 
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = ORDER_ITEMS
-    with kit_load.transaction(wh, table, ctx) as counts:
+    # a first night builds the fact's indexes after its rows (the primary key, ON CONFLICT's arbiter, stays)
+    with kit_load.transaction(wh, table, ctx) as counts, kit_load.indexes_after_rows(wh, "core.fact_order_lines"):
         counts["quarantined"] = quarantine(wh, table, ctx)
         create_tmp_orders(wh)
         wh.execute(query("crm/load/order_items/note_rejected_line_orders.sql"))

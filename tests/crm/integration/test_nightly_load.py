@@ -45,6 +45,22 @@ def test_every_extracted_row_is_in_core_or_quarantine_after_every_night(world):
         assert c["extracted"] == c["loaded"] + c["quarantined"]
 
 
+def test_a_first_night_builds_the_facts_indexes_after_their_rows_and_the_next_night_merges_on_them(world):
+    def indexes() -> dict[str, list[str]]:
+        rows = world.wh("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'core' "
+                        "AND tablename IN ('fact_orders', 'fact_order_lines') ORDER BY 1, 2")
+        return {t: [i for table, i in rows if table == t] for t, _ in rows}
+
+    expected = {"fact_order_lines": ["fact_order_lines_order_idx", "fact_order_lines_pkey"],
+                "fact_orders": ["fact_orders_customer_idx", "fact_orders_customer_key_idx", "fact_orders_pkey"]}
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+        assert indexes() == expected
+        conservation(world, through=end_of(day))
+    assert world.wh("SELECT count(*) FROM core.fact_orders")[0][0] > 0
+
+
 def test_rerun_of_the_same_night_leaves_identical_tables(world):
     for day in NIGHTS[:2]:
         demo_crm.tick(world.source_uri, day=day, seed=7)
