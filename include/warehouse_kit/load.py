@@ -91,10 +91,9 @@ def indexes_after_rows(wh: psycopg.Connection, table: str) -> Iterator[bool]:
     key, unique constraints included, are dropped for the inserts and built again as the block
     ends, one sorted build each instead of a million single inserts. Both happen in the load's
     transaction. Yields True then; a table that holds rows keeps its indexes and yields False.
-    A merge whose ON CONFLICT arbiter is the primary key runs unchanged (the CRM's facts); one
-    that merges on another unique key has no arbiter until the block ends, so the loader inserts
-    plainly into the empty table (TaskFlow's dim_task), and a key its batch repeats fails the
-    rebuild, not silently."""
+    A merge whose ON CONFLICT arbiter is the primary key runs unchanged; one that merges on
+    another unique key has no arbiter until the block ends, so the loader inserts plainly into
+    the empty table, and a key its batch repeats fails the rebuild, not silently."""
     if not wh.execute(query("kit/load/select_is_empty.sql", table=table)).fetchone()[0]:
         yield False
         return
