@@ -101,6 +101,7 @@ def _restate_agg(wh: psycopg.Connection, params: dict, latest: dt.date | None, f
         run_sql(wh, "taskflow/marts/replace_agg_cells.sql", params)
         cells, rows = sql.SQL("true"), query("taskflow/marts/agg_all_rows.sql")
     else:
+        run_sql(wh, "taskflow/marts/build_agg_rescored.sql", params)
         wh.execute(query("taskflow/marts/build_agg_delta.sql", count=count), params)
         changed = kit_load.count_rows(wh, "tmp_agg_delta")
         run_sql(wh, "taskflow/marts/apply_agg_delta.sql", params)

@@ -10,7 +10,7 @@ from include.taskflow.contracts import TASKS
 from include.warehouse_kit import load as kit_load
 from include.warehouse_kit.quarantine import quarantine, release
 from include.warehouse_kit.run_context import RunContext
-from include.warehouse_kit.sql_files import query
+from include.warehouse_kit.sql_files import query, run_sql
 
 TMP_TASKS = {"task_id": "bigint", "project_id": "bigint", "title": "text", "priority": "text",
              "assignee_id": "bigint", "status": "text", "due_date": "date", "created_at": "timestamptz",
@@ -24,7 +24,7 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         counts["released"] = release(wh, TASKS)
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         counts["inferred_projects"] = wh.execute(query("taskflow/load/insert_inferred_projects.sql")).rowcount
-        wh.execute(query("taskflow/load/create_tmp_filled_tasks.sql"))
+        run_sql(wh, "taskflow/load/create_tmp_filled_tasks.sql")
         counts["queued_for_marts"] = wh.execute(query("taskflow/marts/agg_queue_tasks.sql")).rowcount
         write = "taskflow/load/insert_dim_task.sql" if first else "taskflow/load/merge_dim_task.sql"
         counts["written"] = wh.execute(query(write, rows=query("taskflow/load/dim_task_rows.sql"))).rowcount

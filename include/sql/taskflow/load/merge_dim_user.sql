@@ -22,6 +22,9 @@ FROM tmp_valid v
 JOIN core.dim_user d ON d.user_id = v.user_id AND d.is_current
 WHERE d.source_updated_at < v.updated_at
   AND (d.team, d.role, d.is_active) IS DISTINCT FROM (v.team, v.role, v.is_active);
+-- its size, for the plans below: a night's few dozen users reach their facts through the actor
+-- index, where the default guess for an unanalyzed table hashes them against every fact
+ANALYZE tmp_user_changes;
 
 UPDATE core.dim_user d
 SET valid_to = c.updated_at, is_current = false

@@ -1,7 +1,8 @@
 -- What night D changes in agg_daily_metrics' cells since the night of its state (cutoff
 -- %(previous_cutoff)s, now %(cutoff)s), counted with agg_count.sql's rules as a signed sum:
--- - the rescored tasks: those a load queued (their attributes as the cells counted them), and
---   those deleted between the two cutoffs (they stop counting): every event of theirs is added
+-- - the rescored tasks (tmp_agg_rescored: build_agg_rescored.sql), those a load queued (their
+--   attributes as the cells counted them) and those deleted between the two cutoffs (they stop
+--   counting): every event of theirs is added
 --   as the task is now at the new cutoff, and the events the cells counted (every one not
 --   pending) are taken out as the task was at the old cutoff;
 -- - the pending events of the other tasks (loaded since, or at or after the old cutoff) are
@@ -9,30 +10,16 @@
 -- Facts never change what the rules read of them, and a task never leaves dim_task. Only the
 -- cells whose sums move are kept.
 CREATE TEMP TABLE tmp_agg_delta ON COMMIT DROP AS
-WITH rescored AS MATERIALIZED (
-    SELECT q.task_key,
-           q.project_id AS old_project_id, q.is_inferred AS old_is_inferred, q.due_date AS old_due_date,
-           q.created_at AS old_created_at, q.deleted_at AS old_deleted_at,
-           t.project_id, t.is_inferred, t.due_date, t.created_at, t.deleted_at
-    FROM marts.agg_daily_metrics_changed_tasks q
-    JOIN core.dim_task t ON t.task_key = q.task_key
-    UNION ALL
-    SELECT t.task_key, t.project_id, t.is_inferred, t.due_date, t.created_at, t.deleted_at,
-           t.project_id, t.is_inferred, t.due_date, t.created_at, t.deleted_at
-    FROM core.dim_task t
-    WHERE t.deleted_at >= %(previous_cutoff)s AND t.deleted_at < %(cutoff)s
-      AND NOT EXISTS (SELECT 1 FROM marts.agg_daily_metrics_changed_tasks q WHERE q.task_key = t.task_key)
-),
-counted AS (
+WITH counted AS (
     SELECT f.date_key, r.project_id, f.event_type, f.from_status, f.to_status, f.occurred_at,
            r.is_inferred, r.deleted_at, r.due_date, r.created_at, %(cutoff)s::timestamptz AS cutoff, 1 AS sign
-    FROM rescored r
+    FROM tmp_agg_rescored r
     JOIN core.fact_task_events f ON f.task_key = r.task_key
     UNION ALL
     SELECT f.date_key, r.old_project_id, f.event_type, f.from_status, f.to_status, f.occurred_at,
            r.old_is_inferred, r.old_deleted_at, r.old_due_date, r.old_created_at,
            %(previous_cutoff)s::timestamptz, -1
-    FROM rescored r
+    FROM tmp_agg_rescored r
     JOIN core.fact_task_events f ON f.task_key = r.task_key
     WHERE NOT EXISTS (SELECT 1 FROM marts.agg_daily_metrics_pending_events p WHERE p.event_id = f.event_id)
     UNION ALL
@@ -40,7 +27,7 @@ counted AS (
            t.is_inferred, t.deleted_at, t.due_date, t.created_at, %(cutoff)s::timestamptz, 1
     FROM marts.agg_daily_metrics_pending_events p
     JOIN core.dim_task t ON t.task_key = p.task_key
-    WHERE NOT EXISTS (SELECT 1 FROM rescored r WHERE r.task_key = p.task_key)
+    WHERE NOT EXISTS (SELECT 1 FROM tmp_agg_rescored r WHERE r.task_key = p.task_key)
 )
 SELECT *
 FROM ({count}) d
