@@ -2,9 +2,9 @@
 -- %(previous_cutoff)s, now %(cutoff)s), counted with agg_count.sql's rules as a signed sum:
 -- - the rescored tasks (tmp_agg_rescored: build_agg_rescored.sql), those a load queued (their
 --   attributes as the cells counted them) and those deleted between the two cutoffs (they stop
---   counting): every event of theirs is added
---   as the task is now at the new cutoff, and the events the cells counted (every one not
---   pending) are taken out as the task was at the old cutoff;
+--   counting): every event of theirs is added as the task is now at the new cutoff, and the
+--   events the cells counted (every one not pending) are taken out as the task was at the old
+--   cutoff;
 -- - the pending events of the other tasks (loaded since, or at or after the old cutoff) are
 --   added at the new cutoff; one still at or after it counts 0 and stays pending.
 -- Facts never change what the rules read of them, and a task never leaves dim_task. Only the
