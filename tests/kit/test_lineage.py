@@ -78,3 +78,17 @@ def test_every_warehouse_table_a_step_names_exists():
 def test_a_pages_declared_reads_are_the_tables_its_queries_name(reads, folder):
     text = "\n".join(p.read_text() for p in (SQL / folder).glob("*.sql"))
     assert set(re.findall(r"\b(?:marts|audit|core)\.[a-z_]+", text)) == set(reads)
+
+
+def test_without_a_lineage_reader_a_task_makes_no_collector(monkeypatch):
+    """Even Airflow's no-op collector imports every provider's asset factories when it is made."""
+    from airflow.sdk import plugins_manager
+    from airflow.sdk.lineage import get_hook_lineage_collector
+
+    from include.warehouse_kit import pipeline
+
+    monkeypatch.setattr(plugins_manager, "get_hook_lineage_readers_plugins", lambda: [])
+    monkeypatch.setattr(lineage, "datasets", lambda *a: pytest.fail("datasets expanded without a reader"))
+    get_hook_lineage_collector.cache_clear()
+    pipeline._report_lineage(CRM, CRM.step("build_marts"), None)
+    assert get_hook_lineage_collector.cache_info().currsize == 0
