@@ -17,10 +17,12 @@ import importlib
 import os
 import sys
 
-# The ETL's libraries, and the Airflow modules each task's start-up imports after the fork
-# (the task runner, and the standard provider behind @task).
+# The ETL's libraries, the Airflow modules each task's start-up imports after the fork (the
+# task runner, and the standard provider behind @task), and the Slack notifier a run's last
+# task posts the morning summary with (0.2-0.3 s to import, 9 MB).
 PRELOAD_MODULES = ("pandas,pandera.pandas,pyarrow.csv,psycopg,"
-                   "airflow.sdk.execution_time.task_runner,airflow.providers.standard.decorators.python")
+                   "airflow.sdk.execution_time.task_runner,airflow.providers.standard.decorators.python,"
+                   "airflow.providers.slack.notifications.slack_webhook")
 TASK_FORKING_COMMANDS = (("scheduler",), ("celery", "worker"))
 
 

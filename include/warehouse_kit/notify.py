@@ -146,13 +146,13 @@ on_run_success = run_success_callback()
 
 
 def _send_summary(context, content: alerts.SummaryContent) -> None:
+    if _connection(alerts.SLACK_CONN_ID) is None:
+        log.info("connection %s is not configured: Slack summary is off", alerts.SLACK_CONN_ID)
+        return
     from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
     from include.warehouse_kit import connections
 
-    if _connection(alerts.SLACK_CONN_ID) is None:
-        log.info("connection %s is not configured: Slack summary is off", alerts.SLACK_CONN_ID)
-        return
     with connections.connect(WAREHOUSE_CONN_ID) as wh:
         report = alerts.run_report(wh, _dag_id(context), context["run_id"], content)
     SlackWebhookNotifier(slack_webhook_conn_id=alerts.SLACK_CONN_ID,

@@ -16,7 +16,9 @@ sys.argv = json.loads(sys.argv[1])
 import airflow_local_settings
 print(json.dumps({"file": airflow_local_settings.__file__,
                   "loaded": [m for m in ("pandas", "pandera", "pyarrow.csv", "psycopg",
-                                         "airflow.providers.standard.decorators.python") if m in sys.modules]}))
+                                         "airflow.providers.standard.decorators.python",
+                                         "airflow.providers.slack.notifications.slack_webhook")
+                             if m in sys.modules]}))
 """
 
 
@@ -31,7 +33,8 @@ def _probe(argv: list[str], **env_extra: str) -> dict:
 def test_task_forking_components_preload_the_heavy_libraries(argv):
     seen = _probe(argv)
     assert seen["file"] == str(REPO_ROOT / "config" / "airflow_local_settings.py")
-    assert seen["loaded"] == ["pandas", "pandera", "pyarrow.csv", "psycopg", "airflow.providers.standard.decorators.python"]
+    assert seen["loaded"] == ["pandas", "pandera", "pyarrow.csv", "psycopg", "airflow.providers.standard.decorators.python",
+                              "airflow.providers.slack.notifications.slack_webhook"]
 
 
 @pytest.mark.parametrize("argv", [["airflow", "api-server"], ["airflow", "dag-processor"],
