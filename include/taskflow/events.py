@@ -38,7 +38,7 @@ from include.warehouse_kit import staging as kit_staging
 from include.warehouse_kit.errors import FinalError
 from include.warehouse_kit.run_context import RunContext
 from include.warehouse_kit.settings import settings
-from include.warehouse_kit.sql_files import query, run_sql, statements
+from include.warehouse_kit.sql_files import query, run_sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -347,14 +347,15 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         recomputed = 0 if first_load else run_sql(wh, "taskflow/events/update_minutes_in_status.sql")
         wh.execute(query("taskflow/events/insert_status_tail.sql" if first_load
                          else "taskflow/events/upsert_status_tail.sql"))
-        registered, inserted = (wh.execute(sql.SQL(statement).format(new_lines=new_lines), keys).rowcount
-                                for statement in statements("taskflow/events/insert_events.sql"))
+        registered = wh.execute(query("taskflow/events/insert_event_ids.sql", new_lines=new_lines), keys).rowcount
+        insert_facts = query("taskflow/events/insert_facts.sql", new_lines=new_lines)
         if first_load:
+            inserted, queued = wh.execute(insert_facts, keys).rowcount, 0
             run_sql(wh, "taskflow/bootstrap/create_fact_indexes.sql")
             run_sql(wh, "taskflow/marts/agg_forget_state.sql")
-            queued = 0
         else:  # agg_daily_metrics counts the new facts next (include/taskflow/marts.py)
-            queued = wh.execute(query("taskflow/marts/agg_queue_events.sql", new_lines=new_lines), keys).rowcount
+            inserted, queued = wh.execute(query("taskflow/events/insert_and_queue_facts.sql",
+                                                insert_facts=insert_facts), keys).fetchone()
         wh.execute(query("taskflow/events/insert_manifest.sql"), keys)
         files, lines, loaded, duplicates, quarantined = wh.execute(
             query("taskflow/events/select_run_counts.sql"), keys).fetchone()

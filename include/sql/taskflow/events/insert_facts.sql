@@ -1,15 +1,8 @@
--- The new events ({new_lines}: new_lines.sql): their event_id is taken, with a hash of their
--- content, and they become facts with their keys (task_key and project_key from dim_task,
--- inferred members included; actor_user_key the dim_user version valid at occurred_at), their
--- business-timezone date (computed while staging) and their minutes in the previous status
--- (tmp_minutes). The natural
--- keys stay beside the surrogate ones.
-INSERT INTO core.task_event_ids (event_id, content_hash)
-SELECT l.event_id,
-       hash_record_extended(ROW(l.event_type, l.task_id, l.actor_id, l.occurred_at, l.from_status,
-                                l.to_status, l.assignee_id, l.due_date), 0)
-FROM {new_lines} l;
-
+-- The new events ({new_lines}: new_lines.sql) become facts with their keys (task_key and
+-- project_key from dim_task, inferred members included; actor_user_key the dim_user version valid
+-- at occurred_at), their business-timezone date (computed while staging) and their minutes in
+-- the previous status (tmp_minutes). The natural keys stay beside the surrogate ones. A first
+-- load runs it alone; a later one through insert_and_queue_facts.sql.
 INSERT INTO core.fact_task_events
     (event_id, event_type, task_key, project_key, actor_user_key, date_key, occurred_at, from_status,
      to_status, minutes_in_previous_status, task_count, actor_id, task_id, assignee_id, due_date,
