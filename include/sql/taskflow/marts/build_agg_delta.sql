@@ -14,13 +14,15 @@ WITH counted AS (
     SELECT f.date_key, r.project_id, f.event_type, f.from_status, f.to_status, f.occurred_at,
            r.is_inferred, r.deleted_at, r.due_date, r.created_at, %(cutoff)s::timestamptz AS cutoff, 1 AS sign
     FROM tmp_agg_rescored r
-    JOIN core.fact_task_events f ON f.task_key = r.task_key
+    -- each rescored task reads its facts through the fact's task index (OFFSET 0: however the
+    -- planner estimates the facts per task, a night's few thousand tasks never hash all facts)
+    CROSS JOIN LATERAL (SELECT * FROM core.fact_task_events f WHERE f.task_key = r.task_key OFFSET 0) f
     UNION ALL
     SELECT f.date_key, r.old_project_id, f.event_type, f.from_status, f.to_status, f.occurred_at,
            r.old_is_inferred, r.old_deleted_at, r.old_due_date, r.old_created_at,
            %(previous_cutoff)s::timestamptz, -1
     FROM tmp_agg_rescored r
-    JOIN core.fact_task_events f ON f.task_key = r.task_key
+    CROSS JOIN LATERAL (SELECT * FROM core.fact_task_events f WHERE f.task_key = r.task_key OFFSET 0) f
     WHERE NOT EXISTS (SELECT 1 FROM marts.agg_daily_metrics_pending_events p WHERE p.event_id = f.event_id)
     UNION ALL
     SELECT p.date_key, t.project_id, p.event_type, p.from_status, p.to_status, p.occurred_at,
