@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,13 +78,17 @@ def reconcile_table(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunCon
     amount = query(rec.source_amount) if rec.source_amount else sql.SQL("NULL::numeric")
     end = {"interval_end": ctx.interval_end}
     held_keys = ctx.keys() | end | {"source_table": table.qualified_name}
-    with wh.transaction(), snapshot(src):
+    with wh.transaction(), snapshot(src), ThreadPoolExecutor(max_workers=1) as source_side:
         run_sql(wh, "kit/reconcile/create_tmp_tables.sql")
-        source = src.execute(query("kit/reconcile/source_totals.sql", amount=amount, **names), end).fetchone()
         pg_io.stream_copy(src, query("kit/reconcile/select_late_keys.sql", **names), end, wh,
                           "tmp_reconcile_late", ("key",))
+        # The two servers add up their sides at once: the source's totals on the source's
+        # connection (its snapshot's second read) while this thread reads the warehouse's.
+        source_totals = source_side.submit(
+            lambda: src.execute(query("kit/reconcile/source_totals.sql", amount=amount, **names), end).fetchone())
         held_rows = query("kit/reconcile/held_rows.sql", core_rows=query(rec.core_rows))
         held = wh.execute(query("kit/reconcile/held_totals.sql", held=held_rows), held_keys).fetchone()
+        source = source_totals.result()
         rows_agree = tuple(source[:3]) == tuple(held[:3])
         differences = {} if rows_agree else _differences(src, wh, names, end, held_rows, held_keys)
         results = [Result(table.qualified_name, f"{table.name}.reconciliation", source[0], held[0],
