@@ -3,13 +3,9 @@
 -- tasks that count (no inferred task, none deleted before the cutoff). Each count reads its
 -- partial index of the fact alone (create_fact_indexes.sql) and leaves out the few tasks that do
 -- not count (NOT IN: task_key is never NULL; they are hashed while they fit in work_mem,
--- millions of them). They are read once: each month's partition builds its NOT IN hash again,
--- from this list rather than from dim_task.
-WITH uncounted AS MATERIALIZED (
-    SELECT t.task_key FROM core.dim_task t
-    WHERE t.is_inferred
-       OR t.deleted_at < ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s)
-)
+-- millions of them). They are read once ({uncounted}: uncounted_tasks.sql): each month's
+-- partition builds its NOT IN hash again, from this list rather than from dim_task.
+WITH uncounted AS MATERIALIZED ({uncounted})
 SELECT (SELECT coalesce(sum(tasks_created), 0) FROM marts.agg_daily_metrics
         WHERE metric_date <= %(as_of_date)s)::bigint AS mart_created,
        (SELECT coalesce(sum(tasks_completed), 0) FROM marts.agg_daily_metrics

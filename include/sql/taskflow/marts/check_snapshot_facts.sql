@@ -8,11 +8,7 @@
 --   the 30 days and in [cutoff - 7 days, cutoff). Returns the mart's and the facts' sums of
 --   completed_30d and completed_7d, and the users whose row is missing, extra or different (in
 --   team, the current version's, or a count).
-WITH uncounted AS MATERIALIZED (
-    SELECT t.task_key FROM core.dim_task t
-    WHERE t.is_inferred
-       OR t.deleted_at < ((%(as_of_date)s::date + 1)::timestamp AT TIME ZONE %(business_tz)s)
-),
+WITH uncounted AS MATERIALIZED ({uncounted}),
 done AS MATERIALIZED (
     -- the window's done events, less those of the few tasks that do not count (as in
     -- check_agg_daily_metrics_facts.sql), with the project the fact names: read from the done
