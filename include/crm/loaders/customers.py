@@ -36,20 +36,24 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         counts["loaded"] = kit_load.count_rows(wh, "tmp_valid")
         run_sql(wh, "crm/load/customers/collect_touched.sql")
         remove_replaced(wh, "core.customer_xref", "customer_id")
-        counts["written"] = wh.execute(query("crm/load/merge_customer_xref.sql"), {"run_id": ctx.run_id}).rowcount
+        # a first night builds the secondary indexes after the rows (the primary key, ON CONFLICT's arbiter, stays)
+        with kit_load.indexes_after_rows(wh, "core.customer_xref"):
+            counts["written"] = wh.execute(query("crm/load/merge_customer_xref.sql"), {"run_id": ctx.run_id}).rowcount
 
         run_sql(wh, "crm/load/customers/create_members.sql", columns=columns)
         # A person is an email group, so the members split into independent parts by a hash of
         # the email: memory stays flat however many customers a night touches.
         parts = max(1, -(-kit_load.count_rows(wh, "tmp_members") // extract.CHUNK_ROWS))
         kit_load.temp_table(wh, "tmp_canonical", {"customer_id": "bigint", "canonical_customer_id": "bigint"})
-        for part in range(parts):
-            members = pg_io.read_frame(wh, query("crm/load/customers/select_member_part.sql", columns=columns),
-                                       {"parts": parts, "part": part}, XREF_TYPES)
-            members["canonical_customer_id"] = transforms.assign_canonical(members)
-            pg_io.write_frame(wh, "tmp_canonical", members[["customer_id", "canonical_customer_id"]])
-            for name, n in customer_versions.apply(wh, members).items():
-                counts[name] = counts.get(name, 0) + n
+        # the first night's versions go into dim_customer before its secondary indexes are built
+        with kit_load.indexes_after_rows(wh, "core.dim_customer"):
+            for part in range(parts):
+                members = pg_io.read_frame(wh, query("crm/load/customers/select_member_part.sql", columns=columns),
+                                           {"parts": parts, "part": part}, XREF_TYPES)
+                members["canonical_customer_id"] = transforms.assign_canonical(members)
+                pg_io.write_frame(wh, "tmp_canonical", members[["customer_id", "canonical_customer_id"]])
+                for name, n in customer_versions.apply(wh, members).items():
+                    counts[name] = counts.get(name, 0) + n
         run_sql(wh, "crm/load/customers/apply_canonical.sql")
 
         create_tmp_orders(wh)
