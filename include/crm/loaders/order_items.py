@@ -18,8 +18,9 @@ TMP_LINES = {"order_item_id": "bigint", "order_id": "bigint", "product_id": "big
 
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = ORDER_ITEMS
-    # a first night builds the fact's indexes after its rows (the primary key, ON CONFLICT's arbiter, stays)
-    with kit_load.transaction(wh, table, ctx) as counts, kit_load.indexes_after_rows(wh, "core.fact_order_lines"):
+    # a first night inserts into the empty fact plainly and builds its indexes, the primary key's too, after the rows
+    with kit_load.transaction(wh, table, ctx) as counts, \
+            kit_load.indexes_after_rows(wh, "core.fact_order_lines", primary_key=True) as first:
         counts["quarantined"] = quarantine(wh, table, ctx)
         create_tmp_orders(wh)
         wh.execute(query("crm/load/order_items/note_rejected_line_orders.sql"))
@@ -30,7 +31,9 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute(query("crm/load/order_items/note_valid_line_orders.sql"))
         counts["inferred_products"] = wh.execute(query("crm/load/insert_inferred_products.sql"),
                                                  {"run_id": ctx.run_id}).rowcount
-        counts["written"] = wh.execute(query("crm/load/merge_fact_order_lines.sql"), {"run_id": ctx.run_id}).rowcount
+        insert = query("crm/load/insert_fact_order_lines.sql")
+        counts["written"] = wh.execute(insert if first else query("crm/load/merge_fact_order_lines.sql", insert=insert),
+                                       {"run_id": ctx.run_id}).rowcount
         kit_load.analyze(wh, "tmp_orders")
         revalue_orders(wh)
     return counts

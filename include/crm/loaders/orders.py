@@ -23,8 +23,9 @@ TMP_ORDERS = {"order_id": "bigint", "customer_id": "bigint", "order_ts": "timest
 def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
     table = ORDERS
     business_tz = settings().business_tz
-    # a first night builds the fact's indexes after its rows (the primary key, ON CONFLICT's arbiter, stays)
-    with kit_load.transaction(wh, table, ctx) as counts, kit_load.indexes_after_rows(wh, "core.fact_orders"):
+    # a first night inserts into the empty fact plainly and builds its indexes, the primary key's too, after the rows
+    with kit_load.transaction(wh, table, ctx) as counts, \
+            kit_load.indexes_after_rows(wh, "core.fact_orders", primary_key=True) as first:
         counts["quarantined"] = quarantine(wh, table, ctx)
         create_tmp_orders(wh)
         wh.execute(query("crm/load/orders/note_rejected_orders.sql"))
@@ -36,9 +37,11 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute(query("crm/load/orders/note_valid_orders.sql"))
         wh.execute(query("kit/load/ensure_dates.sql", table="tmp_valid"))
         counts["inferred_customers"] = wh.execute(query("crm/load/insert_inferred_customers.sql")).rowcount
-        counts["written"] = wh.execute(query(
-            "crm/load/merge_fact_orders.sql", customer_version_at=customer_version_at(sql.Identifier("tmp_valid")),
-            line_totals=line_totals(sql.Identifier("tmp_valid"))), {"run_id": ctx.run_id}).rowcount
+        insert = query("crm/load/insert_fact_orders.sql",
+                       customer_version_at=customer_version_at(sql.Identifier("tmp_valid")),
+                       line_totals=line_totals(sql.Identifier("tmp_valid")))
+        counts["written"] = wh.execute(insert if first else query("crm/load/merge_fact_orders.sql", insert=insert),
+                                       {"run_id": ctx.run_id}).rowcount
         wh.execute(query("crm/load/orders/unkey_lines_of_removed_orders.sql"))
         wh.execute(query("crm/load/update_line_keys.sql"))
     return counts

@@ -84,3 +84,24 @@ def test_a_failed_load_puts_the_dropped_indexes_back_with_its_rollback(world_fac
         _insert(wh, 1)
         raise RuntimeError("the load fails half way")
     assert _indexes(wh) == indexes
+
+
+def test_primary_key_too_when_asked_and_the_same_key_comes_back(world_factory):
+    wh = _warehouse(world_factory)
+    indexes, keys = _indexes(wh), _unique_keys(wh)
+    with wh.transaction(), load.indexes_after_rows(wh, TABLE, primary_key=True) as first:
+        assert first is True
+        assert _indexes(wh) == set()
+        _insert(wh, 1, 2)
+    assert _indexes(wh) == indexes and _unique_keys(wh) == keys
+    assert wh.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                      "'core.widgets'::regclass AND contype = 'p'").fetchall() == [("widgets_pkey",
+                                                                                   "PRIMARY KEY (widget_key)")]
+
+
+def test_a_plain_insert_that_repeats_the_primary_key_fails_the_rebuild(world_factory):
+    wh = _warehouse(world_factory)
+    with pytest.raises(psycopg.errors.UniqueViolation), wh.transaction(), \
+            load.indexes_after_rows(wh, TABLE, primary_key=True):
+        wh.execute("INSERT INTO core.widgets (widget_key, widget_id) OVERRIDING SYSTEM VALUE VALUES (7, 1), (7, 2)")
+    assert wh.execute("SELECT count(*) FROM core.widgets").fetchone()[0] == 0
