@@ -9,7 +9,7 @@ from pathlib import Path
 from devtools import embedded_pg
 from include.crm import contracts as crm
 from include.taskflow import contracts as taskflow
-from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS
+from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS, WORKER_MIN_HEARTBEAT_SECONDS
 
 REPO_ROOT = embedded_pg.REPO_ROOT
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -53,6 +53,7 @@ def airflow_env(airflow_home: Path | None = None, *, source_db: str = SOURCE_DB,
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     env.setdefault("AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", SCHEDULER_IDLE_SLEEP_SECONDS)
+    env.setdefault("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", WORKER_MIN_HEARTBEAT_SECONDS)
     # Locally a failing task should surface in seconds, not after 5-minute retry delays.
     env.setdefault("ETL_RETRY_DELAY_SECONDS", "10")
     return env

@@ -12,6 +12,12 @@ WAREHOUSE_CONN_ID = "warehouse"
 # its upstream ends, and a nightly DAG is a chain of about seven such hops: at 0.2 s the
 # full load's DAG time was about 3.7 s shorter (docs/benchmarks.md). Set in docker-compose.yaml too.
 SCHEDULER_IDLE_SLEEP_SECONDS = "0.2"
+# How long a task's supervisor waits in one select() for its task process (Airflow's
+# [workers] min_heartbeat_interval, default 5 s, whole seconds). When the process closes its
+# sockets just before it exits, the supervisor waits out that whole interval before it sees the
+# exit, and the slot stays busy: about every other task held its slot 5 s after it ended
+# (taskflow_nightly's full load waited 4.9 s for load_tasks). Set in docker-compose.yaml too.
+WORKER_MIN_HEARTBEAT_SECONDS = "1"
 
 # Quality gates, as fractions of a table's batch; a table's declaration may set its own.
 MIN_KEY_COMPLETENESS = 0.95

@@ -15,7 +15,7 @@ import yaml
 from devtools import airflow_processes
 from include.crm.contracts import SOURCE_CONN_ID, SOURCE_POOL, SOURCE_POOL_SLOTS
 from include.crm.segments_page.queries import READER_CONN_ID
-from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS, WAREHOUSE_CONN_ID
+from include.warehouse_kit.settings import SCHEDULER_IDLE_SLEEP_SECONDS, WAREHOUSE_CONN_ID, WORKER_MIN_HEARTBEAT_SECONDS
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yaml"
@@ -78,6 +78,7 @@ def test_connections_and_folders_match_the_code(services):
     assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == "/opt/airflow/repo/plugins"
     assert env["PYTHONPATH"] == "/opt/airflow/repo"
     assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == SCHEDULER_IDLE_SLEEP_SECONDS
+    assert env["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"] == WORKER_MIN_HEARTBEAT_SECONDS
     mounts = set(services["airflow-scheduler"]["volumes"])
     assert {"./dags:/opt/airflow/repo/dags:ro", "./plugins:/opt/airflow/repo/plugins:ro",
             "./include:/opt/airflow/repo/include:ro", "./config:/opt/airflow/config:ro"} <= mounts
