@@ -11,6 +11,7 @@ import psycopg.types.json
 from include.crm.contracts import DAG_ID
 from include.crm.summary import MORNING_SUMMARY
 from include.warehouse_kit import alerts
+from include.warehouse_kit.settings import settings
 
 DAY = dt.date(2026, 10, 7)
 END = DAY + dt.timedelta(days=1)  # the generated history covers DAY: an ordinary day of orders
@@ -53,6 +54,11 @@ def test_an_ordinary_day_passes(world_factory):
     checks = _checks(world, world.night(DAY))
     assert checks["anomaly.orders_per_day"][0] == "pass"
     assert checks["anomaly.net_revenue_per_day"][0] == "pass"
+    # new customers: the current, undeleted versions whose created_at falls on DAY in the business timezone
+    tz = settings().business_tz
+    created = [r[0] for r in world.wh("SELECT created_at FROM core.dim_customer WHERE is_current AND NOT is_deleted")]
+    on_day = sum(1 for c in created if c is not None and c.astimezone(tz).date() == DAY)
+    assert on_day > 0 and checks["anomaly.new_customers_per_day"][1] == f"{on_day:g}"
 
 
 def test_a_table_volume_is_judged_against_the_runs_of_the_previous_14_nights(world_factory):
