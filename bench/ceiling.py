@@ -2,11 +2,13 @@
 tables (no keys, no indexes, no constraints) in the warehouse, the fastest way PostgreSQL
 itself moves them. Issue 20 holds a pipeline's first night against a multiple of it.
 
-Each source table's rows of the night (`updated_at` before its end, or none) are first written by the
-server to a file (`COPY (SELECT ...) TO '<file>'`, timed as `out_seconds`), then read into a
-fresh plain table of the warehouse (`COPY ... FROM '<file>'`, timed as `in_seconds`). The ceiling is the sum of both over the tables (each the median of
-`rounds`): the rows moved from the source into plain tables. Both databases must live on one server with this machine's file system (the embedded
-PostgreSQL of the benchmark).
+Each source table's rows of the night (`updated_at` before its end, or none: what the first
+night extracts) are written by the server to a file (`COPY (SELECT ...) TO '<file>'`, timed as
+`out_seconds`), then read by the server into a fresh plain table of the warehouse
+(`COPY ... FROM '<file>'`, timed as `in_seconds`), each the median of `rounds`. The ceiling is
+the sum of both over the tables: the rows moved from the source into plain tables. Both
+databases must live on one server with this machine's file system (the benchmark's embedded
+PostgreSQL).
 
     python -m bench.ceiling SOURCE_URI WAREHOUSE_URI [--until ISO] [--pipeline crm] [--rounds 3]
 """
@@ -40,8 +42,8 @@ def _columns(src: psycopg.Connection, table: SourceTable) -> sql.Composed:
 
 def measure(source: str, warehouse: str, tables: tuple[SourceTable, ...], until: dt.datetime | None = None,
             rounds: int = 3) -> dict:
-    """Per table: rows (those updated before `until`, or all), the median seconds out of the
-    source and into the warehouse; and the ceiling `seconds`, the sum of both over the tables."""
+    """Per table: rows (those updated before `until` or never, or all), the median seconds out of
+    the source and into the warehouse; and the ceiling `seconds`, the sum of both over the tables."""
     per_table = {}
     with tempfile.TemporaryDirectory(prefix="copy_ceiling_") as tmp, \
             psycopg.connect(source, autocommit=True) as src, psycopg.connect(warehouse, autocommit=True) as wh:

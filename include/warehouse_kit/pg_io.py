@@ -69,7 +69,7 @@ def stream_copy(
 
     A thread reads the source's rows and joins them into chunks while this one writes the
     chunks to the target, so the two servers' COPYs overlap instead of taking turns with one
-    Python loop (986k order lines: 2.4 -> 1.5 s). The queue between them is bounded: memory
+    Python loop (a million rows: 2.4 -> 1.5 s). The queue between them is bounded: memory
     stays flat. A failed read aborts the target's COPY (nothing half-copied is kept); a failed
     write stops the reader."""
     copy_in = sql_file("kit/copy/copy_in_text.sql", table=table,

@@ -16,7 +16,7 @@ SCHEDULER_IDLE_SLEEP_SECONDS = "0.2"
 # [workers] min_heartbeat_interval, default 5 s, whole seconds). When the process closes its
 # sockets just before it exits, the supervisor waits out that whole interval before it sees the
 # exit, and the slot stays busy: about every other task held its slot 5 s after it ended
-# (taskflow_nightly's full load waited 4.9 s for load_tasks). Set in docker-compose.yaml too.
+# (a full load's table load started 4.9 s after its upstreams ended). Set in docker-compose.yaml too.
 WORKER_MIN_HEARTBEAT_SECONDS = "1"
 
 # Quality gates, as fractions of a table's batch; a table's declaration may set its own.
