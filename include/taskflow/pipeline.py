@@ -42,7 +42,7 @@ EVENT_LINES = "staging.taskflow_event_lines"
 MART_INPUTS = ("core.fact_task_events", "core.dim_task", "core.dim_project", "core.dim_user", "core.dim_date")
 
 STAGING = (*(t.staging for t in TABLES), "staging.taskflow_event_lines", "staging.taskflow_event_files",
-           "staging.taskflow_event_repeats", "staging.taskflow_event_keys")
+           "staging.taskflow_event_repeats", "staging.taskflow_event_keys", "staging.taskflow_event_exceptions")
 
 
 def bootstrap(wh: psycopg.Connection, ctx: RunContext) -> None:

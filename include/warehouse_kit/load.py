@@ -33,6 +33,36 @@ log = logging.getLogger(__name__)
 ANALYZE_SHARE = 0.1
 
 
+@contextlib.contextmanager
+def beside(wh: psycopg.Connection, jobs: list[Callable[[psycopg.Connection], object]]) -> Iterator[Callable[[], list]]:
+    """Run each job on its own new connection to wh's database (pg_io.sibling), in threads,
+    while the caller goes on with `wh`: on a 2-core server, a second backend for work that one
+    statement cannot split. Yields a function that waits for the jobs and returns their results
+    in order (raising the first job's error). Leaving the block waits for every job, and
+    cancels the statements still running when the block ends in an error.
+
+    A job sees only what is committed: what it writes is its own transaction's, which the
+    caller must be able to throw away if its own transaction fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    connections: list[psycopg.Connection] = []
+
+    def run(job: Callable[[psycopg.Connection], object]) -> object:
+        with pg_io.sibling(wh) as conn:
+            connections.append(conn)
+            return job(conn)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        try:
+            yield lambda: [future.result() for future in futures]
+        except BaseException:
+            for conn in list(connections):
+                with contextlib.suppress(psycopg.Error):
+                    conn.cancel_safe()
+            raise
+
+
 def temp_table(wh: psycopg.Connection, name: str, columns: dict[str, str]) -> None:
     """A temp table dropped at commit; `columns` maps names to PostgreSQL types (constants of the code)."""
     wh.execute(query("kit/load/create_temp_table.sql", temp_table=sql.Identifier(name), columns=sql.SQL(", ").join(

@@ -53,6 +53,17 @@ def connect(uri: str, *, session: Mapping[str, str] | None = None, **kwargs: Any
     return psycopg.connect(uri, options=options, **kwargs)
 
 
+
+def sibling(conn: psycopg.Connection) -> psycopg.Connection:
+    """A new connection to the same server and database as `conn`, as the same user (its
+    password included), set up as connect() sets one up: for work beside `conn`'s own."""
+    from psycopg.conninfo import make_conninfo
+
+    password = conn.info.password
+    uri = make_conninfo(conn.info.dsn, **({"password": password} if password else {}))
+    return connect(uri, application_name=conn.info.parameter_status("application_name") or "")
+
+
 # Rows gathered into one write of stream_copy: libpq hands COPY out one row per call.
 STREAM_CHUNK_ROWS = 2000
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from include.taskflow import events
 from tests.taskflow.integration.conftest import event, utc
 
 D1, D2, D3 = dt.date(2026, 10, 5), dt.date(2026, 10, 6), dt.date(2026, 10, 7)
@@ -165,7 +168,7 @@ def test_minutes_in_previous_status_are_recomputed_when_a_late_event_lands_betwe
         event("a4", "status_changed", 100, utc(D1, 10), from_status="in_progress", to_status="done"),
     ])
     w.night(D1)
-    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at"
+    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at, event_id"
     assert w.wh(minutes) == [("a1", None), ("a2", None), ("a4", 120)]
     w.write_file(D2, "late", [event("a3", "status_changed", 100, "2026-10-05T09:20:20.5+00:00",
                                     from_status="todo", to_status="in_progress")])
@@ -189,7 +192,7 @@ def test_a_new_status_change_after_every_fact_of_its_task_counts_from_the_last_o
                                  to_status="done"),
                            event("b2", "assigned", 101, utc(D2, 8), assignee_id=2)])  # not a status event
     w.night(D2)
-    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at"
+    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at, event_id"
     assert [(e, float(m) if m is not None else None) for e, m in w.wh(minutes)] == [
         ("a1", None), ("a2", 60.0), ("b1", None), ("b2", None), ("a3", 1470.0), ("a4", 30.0)]
     assert w.wh("SELECT task_id, event_id FROM core.task_status_tail ORDER BY task_id") == [(100, "a4"), (101, "b1")]
@@ -207,7 +210,7 @@ def test_a_warehouse_bootstrapped_before_the_tails_takes_them_from_the_facts(tas
                                  to_status="in_progress")])
     w.night(D2)
     assert w.wh("SELECT task_id, event_id FROM core.task_status_tail") == [(100, "a3")]
-    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at"
+    minutes = "SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY occurred_at, event_id"
     assert [(e, float(m) if m is not None else None) for e, m in w.wh(minutes)] == [
         ("a1", None), ("a2", 60.0), ("a3", 30.0)]
 
@@ -292,3 +295,74 @@ def test_minutes_in_previous_status_order_ties_by_event_id_on_a_first_load_and_a
     later.write_file(D1, "b", events[1:])
     later.night(D2)
     assert later.wh(minutes) == expected
+
+
+def _fact_partitions(world) -> list[tuple[str, int, int]]:
+    """(partition, its indexes, how many of them are parts of the fact's indexes)."""
+    return world.wh("""
+        SELECT c.relname::text,
+               (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid),
+               (SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid
+                WHERE i.indrelid = c.oid)
+        FROM pg_inherits p JOIN pg_class c ON c.oid = p.inhrelid
+        WHERE p.inhparent = 'core.fact_task_events'::regclass ORDER BY 1""")
+
+
+def _build_left(world) -> list[str]:
+    return [r[0] for r in world.wh(
+        "SELECT relname::text FROM pg_class WHERE relnamespace = 'staging'::regnamespace AND relkind IN ('r', 'p') "
+        "AND (relname = 'taskflow_fact_build' OR relname LIKE 'fact\\_task\\_events%%') ORDER BY 1")]
+
+
+def test_a_first_load_takes_each_built_month_whole_with_the_facts_indexes(taskflow_world):
+    """An empty fact's rows are built beside the load (events._first_load), one share of the
+    tasks per builder: each month becomes the fact's partition, its indexes the parts of the
+    fact's (adopted, not built twice), a task's minutes span months and builders' shares, and
+    nothing of the build stays in staging."""
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8)),
+                           event("e0", "task_created", 101, "2026-09-30T23:00:00Z"),
+                           event("e2", "status_changed", 101, utc(D1, 9), from_status="todo", to_status="done"),
+                           event("e3", "status_changed", 100, utc(D1, 8, 15), from_status="todo", to_status="done")])
+    w.night(D1)
+    fact_indexes = w.one("SELECT count(*) FROM pg_index WHERE indrelid = 'core.fact_task_events'::regclass")
+    assert fact_indexes == 4
+    assert _fact_partitions(w) == [("fact_task_events_202609", 4, 4), ("fact_task_events_202610", 4, 4)]
+    assert w.wh("SELECT event_id, minutes_in_previous_status FROM core.fact_task_events ORDER BY event_id") == [
+        ("e0", None), ("e1", None), ("e2", 6360), ("e3", 15)]  # 4 days 10 h; 15 min
+    assert w.wh("SELECT task_id, event_id FROM core.task_status_tail ORDER BY task_id") == [(100, "e3"), (101, "e2")]
+    assert _build_left(w) == []
+
+
+def test_a_first_load_that_fails_after_its_build_loads_nothing_and_its_retry_loads_everything(
+        taskflow_world, monkeypatch):
+    """The builders commit their rows in staging, and the load's own transaction takes them or
+    nothing: a failure leaves the fact, the registry, quarantine and the manifest empty (only
+    the inferred member the new lines need stays, committed before the build), and the next
+    attempt builds again from scratch."""
+    w = taskflow_world
+    _base(w)
+    w.write_file(D1, "a", [event("e1", "task_created", 100, utc(D1, 8)),
+                           event("e1", "task_created", 100, utc(D1, 8)),      # an identical duplicate
+                           event("e2", "task_created", 555, utc(D1, 9)),      # a task not in the database
+                           "{not json"])
+    record = events._record
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the load fails after its build")
+
+    monkeypatch.setattr(events, "_record", fail)
+    with pytest.raises(RuntimeError, match="after its build"):
+        w.night(D1)
+    assert w.wh("SELECT (SELECT count(*) FROM core.fact_task_events), (SELECT count(*) FROM core.task_event_ids), "
+                "(SELECT count(*) FROM audit.quarantine), (SELECT count(*) FROM audit.file_manifest), "
+                "(SELECT count(*) FROM core.task_status_tail)") == [(0, 0, 0, 0, 0)]
+    assert w.wh("SELECT task_id FROM core.dim_task WHERE is_inferred") == [(555,)]
+    assert _build_left(w) == ["fact_task_events_202610", "taskflow_fact_build"]
+
+    monkeypatch.setattr(events, "_record", record)
+    w.night(D1)
+    assert _fact_ids(w) == ["e1", "e2"]
+    assert _guarantee(w) == (4, 2, 1, 1)
+    assert _build_left(w) == []

@@ -1,7 +1,9 @@
 -- The key of core.task_event_ids (event_id: one row per event in the fact too) and the fact's
 -- indexes. Bootstrap creates them; a first load into an empty fact drops them
--- (drop_fact_indexes.sql), inserts, and builds them again with this file: one sorted build per
--- index instead of millions of single inserts.
+-- (drop_fact_indexes.sql), inserts, and creates them again with this file: one sorted build of
+-- the registry's key instead of millions of single inserts, and the fact's on its partitions
+-- while they are empty, to be joined by the built partitions' own
+-- (events/create_fact_build_indexes.sql: keep the two files' definitions the same).
 CREATE UNIQUE INDEX IF NOT EXISTS task_event_ids_event_id_uq ON core.task_event_ids (event_id);
 -- a task's events in time order (minutes in status, the task's project once it arrives)
 CREATE INDEX IF NOT EXISTS fact_task_events_task_idx ON core.fact_task_events (task_key, occurred_at);

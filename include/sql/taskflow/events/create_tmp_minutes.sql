@@ -10,7 +10,8 @@
 -- The last event of each task, when it is new, becomes the task's tail (upsert_status_tail.sql).
 -- A task is late when any of its new events sorts before its tail: one join and one aggregate
 -- (a correlated test against the new lines would scan them once per task).
--- The sort of a first load (about 3M narrow rows) fits in work_mem.
+-- A large batch's sort (millions of narrow rows) fits in work_mem. (A first load, into an empty
+-- fact, takes its minutes with its facts: insert_first_facts.sql.)
 SET LOCAL work_mem = '512MB';
 CREATE TEMP TABLE tmp_minutes ON COMMIT DROP AS
 WITH new AS NOT MATERIALIZED (
@@ -24,7 +25,7 @@ WITH new AS NOT MATERIALIZED (
     FROM (SELECT DISTINCT task_id FROM new) t
     CROSS JOIN LATERAL (SELECT * FROM core.task_status_tail s WHERE s.task_id = t.task_id OFFSET 0) s
     JOIN new n ON n.task_id = s.task_id
-    -- a gate on the whole join: without tails (a first load) neither side of it is read
+    -- a gate on the whole join: without tails neither side of it is read
     WHERE EXISTS (SELECT 1 FROM core.task_status_tail)
     GROUP BY s.task_id, s.occurred_at, s.event_id
 ), sequence AS (

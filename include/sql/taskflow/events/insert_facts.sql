@@ -1,8 +1,8 @@
 -- The new events ({new_lines}: new_lines.sql) become facts with their keys (task_key and
 -- project_key from dim_task, inferred members included; actor_user_key the dim_user version valid
 -- at occurred_at), their business-timezone date (computed while staging) and their minutes in
--- the previous status (tmp_minutes). The natural keys stay beside the surrogate ones. A first
--- load runs it alone; a later one through insert_and_queue_facts.sql.
+-- the previous status (tmp_minutes). The natural keys stay beside the surrogate ones. It runs
+-- through insert_and_queue_facts.sql; a first load builds its rows with insert_first_facts.sql.
 INSERT INTO core.fact_task_events
     (event_id, event_type, task_key, project_key, actor_user_key, date_key, occurred_at, from_status,
      to_status, minutes_in_previous_status, task_count, actor_id, task_id, assignee_id, due_date,

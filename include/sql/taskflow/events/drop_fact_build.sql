@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS staging.taskflow_fact_build
