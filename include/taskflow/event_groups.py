@@ -42,14 +42,15 @@ class RepeatedIds:
         self._seen = [np.empty(0, dtype=np.uint32) for _ in range(BUCKETS)]  # by the hash's top bits
         self._found: set[str] = set()
 
-    def add(self, ids: pd.Series) -> None:
+    def add(self, ids: pd.Series, hashes: np.ndarray | None = None) -> None:
+        """`hashes`: the ids' profiling.text_hashes, when the caller made them already."""
         import numpy as np
         import pyarrow as pa
 
         from include.warehouse_kit.profiling import text_hashes
 
         ids = ids.reset_index(drop=True)
-        full = text_hashes(pa.array(ids, type=pa.string()))  # 64 bits; the low 32 are kept
+        full = text_hashes(pa.array(ids, type=pa.string())) if hashes is None else hashes  # the low 32 bits are kept
         hashes = full.astype(np.uint32)
         earlier = np.zeros(len(ids), dtype=bool)
         for bucket, rows in _buckets(hashes >> (32 - BUCKET_BITS)):

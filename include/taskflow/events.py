@@ -243,8 +243,10 @@ def line_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
     """Stage every line of the files not yet processed (idempotent: a retry stages them again)."""
     import pandas as pd
+    import pyarrow as pa
 
     from include.warehouse_kit import profiling
+    from include.warehouse_kit.profiling import text_hashes
 
     root = events_url()
     freshness.check_files(wh, ctx, EVENTS, root)
@@ -264,14 +266,18 @@ def extract_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         pending, repeats, keys = None, RepeatedIds(), RunKeys()
         profiler = profiling.Profiler(EVENTS.types)
         for group, lines, named in parsed_groups(root, files, ctx):
-            profiler.add(lines)
+            # the event ids hashed once, for their profile and for the repeats among the valid lines
+            present = lines["event_id"].notna().to_numpy()
+            hashes = text_hashes(pa.array(lines["event_id"][present], type=pa.large_string()))
+            profiler.add(lines, hashed={"event_id": hashes})
             if pending is not None:
                 pending.result()
             pending = writer.submit(write, group, lines)
             counts["files"] += len(group.files)
             counts["lines"] += len(lines)
-            counts["rejected"] += int(lines["reasons"].notna().sum())
-            repeats.add(lines["event_id"][lines["reasons"].isna()])
+            valid = lines["reasons"].isna().to_numpy()
+            counts["rejected"] += int((~valid).sum())
+            repeats.add(lines["event_id"][valid], hashes[valid[present]])  # a valid line has its event_id
             keys.add(named)
             memory.release_freed()  # what the group before this one left
         if pending is not None:

@@ -202,17 +202,19 @@ class Profiler:
         self.stats = {column: ColumnStats(KINDS[kind]) for column, kind in types.items()}
         self.seconds = 0.0  # spent profiling, for the bench's budget (the run log's profile_ms)
 
-    def add(self, frame: pd.DataFrame) -> None:
+    def add(self, frame: pd.DataFrame, hashed: Mapping[str, np.ndarray] | None = None) -> None:
+        """`hashed`: text_hashes of a text column's non-null values, in order, when the caller
+        has them for work of its own; they are not made again."""
         started = time.perf_counter()
         for column, stats in self.stats.items():
-            _add(stats, frame[column])
+            _add(stats, frame[column], (hashed or {}).get(column))
         self.seconds += time.perf_counter() - started
 
     def profiles(self) -> list[ColumnProfile]:
         return [_profile(column, s) for column, s in self.stats.items()]
 
 
-def _add(stats: ColumnStats, series: pd.Series) -> None:
+def _add(stats: ColumnStats, series: pd.Series, hashes: np.ndarray | None = None) -> None:
     values = series.dropna()
     stats.rows += len(series)
     stats.nulls += len(series) - len(values)
@@ -233,7 +235,7 @@ def _add(stats: ColumnStats, series: pd.Series) -> None:
             stats.nearly_unique = len(pc.unique(sample)) > NEARLY_UNIQUE * UNIQUE_PROBE_ROWS
         if stats.nearly_unique:  # hash every value: cheaper than finding the distinct strings
             stats.counts = None
-            stats.distinct.add(text_hashes(arrow))
+            stats.distinct.add(text_hashes(arrow) if hashes is None else hashes)
         else:  # one pass gives the distinct strings and their counts
             counted = pc.value_counts(arrow)
             unique = counted.field("values")

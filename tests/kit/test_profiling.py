@@ -191,3 +191,14 @@ def test_a_nearly_unique_text_column_hashes_every_value_and_counts_as_a_few_valu
     assert few.stats["v"].nearly_unique is False  # 700 values in the first 2,000 rows
     assert [(p.distinct, p.distinct_exact, p.minimum, p.maximum) for p in (*few.profiles(), *unique.profiles())] == [
         (700, True, "value-0", "value-99")] * 2
+
+
+def test_hashes_the_caller_made_of_a_nearly_unique_text_column_give_the_same_profile():
+    ids = pd.Series([f"evt-{i:06d}" if i % 7 else None for i in range(5000)], dtype="str")
+    frame = pd.DataFrame({"event_id": ids})
+    own, given = Profiler({"event_id": "text"}), Profiler({"event_id": "text"})
+    own.add(frame)
+    given.add(frame, hashed={"event_id": profiling.text_hashes(pa.array(ids.dropna(), type=pa.large_string()))})
+    assert given.stats["event_id"].nearly_unique is True  # the branch that takes the hashes
+    assert given.profiles() == own.profiles()
+    assert given.profiles()[0].distinct == 5000 - len(range(0, 5000, 7))

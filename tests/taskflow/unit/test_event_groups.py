@@ -87,3 +87,15 @@ def test_many_ids_over_many_groups_repeat_and_add_up_as_a_count_of_every_line_gi
         keys.add(_part("task", dict(group)))
     assert repeats.ids() == sorted(i for i, n in Counter(lines).items() if n > 1)
     assert _summed(keys, rows=1_000) == {("task", t): n for t, n in Counter(tasks).items()}
+
+
+def test_the_hashes_a_caller_made_of_the_ids_find_the_same_repeats():
+    import pyarrow as pa
+
+    from include.warehouse_kit.profiling import text_hashes
+
+    groups = [["a", "b", "a", "c"], ["d", "b"]]
+    given = RepeatedIds()
+    for ids in groups:
+        given.add(pd.Series(ids, dtype="str"), text_hashes(pa.array(ids, type=pa.large_string())))
+    assert given.ids() == _repeats(*groups) == ["a", "b"]
