@@ -2,7 +2,7 @@
 -- events alone): insert_facts.sql's rows, with each status change's minutes taken in the same
 -- pass instead of from tmp_minutes. The previous task_created or status_changed event of a
 -- line in (occurred_at, event_id) order is the latest occurred_at among those before it.
-SET LOCAL work_mem = '1GB';
+SET LOCAL work_mem = '512MB';
 INSERT INTO {fact}
     (event_id, event_type, task_key, project_key, actor_user_key, date_key, occurred_at, from_status,
      to_status, minutes_in_previous_status, task_count, actor_id, task_id, assignee_id, due_date,
