@@ -71,7 +71,8 @@ def finish(wh: psycopg.Connection, ctx: RunContext, *, status: str, error: str |
     steps.finish(wh, ctx, STAGING, status=status, error=error)
 
 
-# The events' steps and the marts' are imported when they run (include/taskflow/events.py, marts.py).
+# The events' steps and the marts' are imported when they run (include/taskflow/events.py,
+# event_load.py, marts.py).
 PIPELINE = Pipeline(
     steps=(
         Step("bootstrap", bootstrap),
@@ -84,7 +85,7 @@ PIPELINE = Pipeline(
         Step("validate_events", steps.deferred("include.taskflow.events:validate_events"), reads=(EVENT_LINES,)),
         Step("load", steps.load, per_table=True, reads=("{staging}", "staging.rejects"),
              writes=("{feeds}", "audit.quarantine")),
-        Step("load_events", steps.deferred("include.taskflow.events:load_events"),
+        Step("load_events", steps.deferred("include.taskflow.event_load:load_events"),
              reads=(EVENT_LINES, "core.dim_task", "core.dim_user", "core.dim_project"),
              writes=(*EVENTS.feeds, "audit.quarantine", "audit.file_manifest")),
         Step("build_marts", steps.deferred("include.taskflow.marts:build_marts"), reads=MART_INPUTS, writes=MARTS),

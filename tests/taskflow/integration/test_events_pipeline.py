@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from include.taskflow import events
+from include.taskflow import event_load
 from tests.taskflow.integration.conftest import event, utc
 
 D1, D2, D3 = dt.date(2026, 10, 5), dt.date(2026, 10, 6), dt.date(2026, 10, 7)
@@ -315,7 +315,7 @@ def _build_left(world) -> list[str]:
 
 
 def test_a_first_load_takes_each_built_month_whole_with_the_facts_indexes(taskflow_world):
-    """An empty fact's rows are built beside the load (events._first_load), one share of the
+    """An empty fact's rows are built beside the load (event_load._first_load), one share of the
     tasks per builder: each month becomes the fact's partition, its indexes the parts of the
     fact's (adopted, not built twice), a task's minutes span months and builders' shares, and
     nothing of the build stays in staging."""
@@ -347,12 +347,12 @@ def test_a_first_load_that_fails_after_its_build_loads_nothing_and_its_retry_loa
                            event("e1", "task_created", 100, utc(D1, 8)),      # an identical duplicate
                            event("e2", "task_created", 555, utc(D1, 9)),      # a task not in the database
                            "{not json"])
-    record = events._record
+    record = event_load._record
 
     def fail(*args, **kwargs):
         raise RuntimeError("the load fails after its build")
 
-    monkeypatch.setattr(events, "_record", fail)
+    monkeypatch.setattr(event_load, "_record", fail)
     with pytest.raises(RuntimeError, match="after its build"):
         w.night(D1)
     assert w.wh("SELECT (SELECT count(*) FROM core.fact_task_events), (SELECT count(*) FROM core.task_event_ids), "
@@ -361,7 +361,7 @@ def test_a_first_load_that_fails_after_its_build_loads_nothing_and_its_retry_loa
     assert w.wh("SELECT task_id FROM core.dim_task WHERE is_inferred") == [(555,)]
     assert _build_left(w) == ["fact_task_events_202610", "taskflow_fact_build"]
 
-    monkeypatch.setattr(events, "_record", record)
+    monkeypatch.setattr(event_load, "_record", record)
     w.night(D1)
     assert _fact_ids(w) == ["e1", "e2"]
     assert _guarantee(w) == (4, 2, 1, 1)

@@ -100,7 +100,7 @@ CREATE INDEX IF NOT EXISTS taskflow_event_keys_run_idx ON staging.taskflow_event
 
 -- The lines of a first load that do not load (load_events' tmp_event_exceptions, verdict bad,
 -- duplicate or conflict), kept from the transaction that judges them to the one that loads the
--- rest: the fact's rows are built between them on connections of their own (events.py).
+-- rest: the fact's rows are built between them on connections of their own (event_load.py).
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.taskflow_event_exceptions (
     run_id text NOT NULL, path text, line_no integer, line_key bigint NOT NULL, verdict text NOT NULL,
     task_id bigint, actor_id bigint, reasons text[], payload jsonb
