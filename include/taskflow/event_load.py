@@ -87,8 +87,10 @@ def load_events(wh: psycopg.Connection, ctx: RunContext) -> dict:
         wh.execute(query("taskflow/events/upsert_status_tail.sql"))
         registered = wh.execute(query("taskflow/events/insert_event_ids.sql", new_lines=new_lines), keys).rowcount
         # agg_daily_metrics counts the new facts next (include/taskflow/marts.py)
-        inserted, queued = wh.execute(query("taskflow/events/insert_and_queue_facts.sql", insert_facts=query(
-            "taskflow/events/insert_facts.sql", new_lines=new_lines)), keys).fetchone()
+        insert_facts = query("taskflow/events/insert_facts.sql", fact=sql.Identifier("core", "fact_task_events"),
+                             lines=query("taskflow/events/night_fact_lines.sql", new_lines=new_lines))
+        inserted, queued = wh.execute(query("taskflow/events/insert_and_queue_facts.sql",
+                                            insert_facts=insert_facts), keys).fetchone()
         if queued != inserted:
             raise RuntimeError(f"{inserted} new facts, but {queued} were queued for the marts")
         return _record(wh, ctx, keys, registered, inserted, conflicts, inferred, recomputed)
@@ -125,10 +127,12 @@ def _first_load(wh: psycopg.Connection, ctx: RunContext, keys: dict) -> dict:
     def build(builder: int):
         def job(conn: psycopg.Connection) -> int:
             with conn.transaction():
+                lines = query("taskflow/events/first_fact_lines.sql",
+                              new_lines=query("taskflow/events/first_new_lines.sql"))
                 return run_sql(conn, "taskflow/events/insert_first_facts.sql",
                                keys | {"builders": FACT_BUILDERS, "builder": builder},
-                               fact=sql.Identifier("staging", "taskflow_fact_build"),
-                               new_lines=query("taskflow/events/first_new_lines.sql"))
+                               insert_facts=query("taskflow/events/insert_facts.sql", lines=lines,
+                                                  fact=sql.Identifier("staging", "taskflow_fact_build")))
         return job
 
     def index(share: list[tuple[str, sql.Literal, sql.Literal]]):

@@ -11,7 +11,7 @@
 -- A task is late when any of its new events sorts before its tail: one join and one aggregate
 -- (a correlated test against the new lines would scan them once per task).
 -- A large batch's sort (millions of narrow rows) fits in work_mem. (A first load, into an empty
--- fact, takes its minutes with its facts: insert_first_facts.sql.)
+-- fact, takes its minutes with its facts: first_fact_lines.sql.)
 SET LOCAL work_mem = '512MB';
 CREATE TEMP TABLE tmp_minutes ON COMMIT DROP AS
 WITH new AS NOT MATERIALIZED (
