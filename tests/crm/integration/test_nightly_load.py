@@ -61,6 +61,33 @@ def test_a_first_night_builds_the_facts_indexes_after_their_rows_and_the_next_ni
     assert world.wh("SELECT count(*) FROM core.fact_orders")[0][0] > 0
 
 
+def test_a_first_night_stages_into_tables_without_their_index_and_builds_it_after(world, monkeypatch):
+    from include.warehouse_kit import pg_io
+
+    seen: dict[tuple[int, str], list[str]] = {}  # (night, staging table) -> its indexes while copying
+    real = pg_io.stream_copy
+
+    def watching(src, select, params, target, table, columns):
+        seen[(len(nights_done), table)] = [i for (i,) in target.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname || '.' || tablename = %s", (table,)).fetchall()]
+        return real(src, select, params, target, table, columns)
+
+    monkeypatch.setattr(pg_io, "stream_copy", watching)
+    nights_done: list[dt.date] = []
+    for day in NIGHTS[:2]:
+        demo_crm.tick(world.source_uri, day=day, seed=7)
+        world.night(day)
+        conservation(world, through=end_of(day))
+        nights_done.append(day)
+    tables = ("customers", "products", "orders", "order_items")
+    assert {seen[(0, f"staging.{t}")] == [] for t in tables} == {True}
+    # the next night stages beside the kept batch, into the index the first night built
+    assert [seen[(1, f"staging.{t}")] for t in tables] == [[f"{t}_run_row_idx"] for t in tables]
+    assert [world.wh("SELECT indexdef FROM pg_indexes WHERE schemaname = 'staging' AND tablename = %s", (t,))
+            for t in tables] == [[(f"CREATE INDEX {t}_run_row_idx ON staging.{t} USING btree (run_id, staging_row)",)]
+                                 for t in tables]
+
+
 def test_rerun_of_the_same_night_leaves_identical_tables(world):
     for day in NIGHTS[:2]:
         demo_crm.tick(world.source_uri, day=day, seed=7)
