@@ -15,15 +15,20 @@ def customer_version_at(orders: sql.Composable) -> sql.Composable:
     return query("crm/load/select_customer_version_at.sql", orders=orders)
 
 
-def line_totals(orders: sql.Composable) -> sql.Composable:
-    """The valuation (one rule, one file) of the orders of `orders`, a relation of (order_id)."""
-    return query("crm/load/order_line_totals.sql", orders=orders)
+def line_totals(orders: sql.Composable | None) -> sql.Composable:
+    """The valuation (one rule, one file) of the orders of `orders`, a relation of (order_id),
+    or of every order with lines in core (None)."""
+    of_orders = sql.SQL("") if orders is None else query("crm/load/line_totals_of_orders.sql", orders=orders)
+    return query("crm/load/order_line_totals.sql", of_orders=of_orders)
 
 
-def revalue_orders(wh: psycopg.Connection) -> int:
-    """Re-value the orders of tmp_orders from their lines in core; returns the orders changed."""
-    return wh.execute(query("crm/load/update_order_amounts.sql",
-                            line_totals=line_totals(sql.Identifier("tmp_orders")))).rowcount
+def revalue_orders(wh: psycopg.Connection, *, total_every_order: bool = False) -> int:
+    """Re-value the orders of tmp_orders from their lines in core; returns the orders changed.
+    `total_every_order` sums the lines of every order in one pass instead of looking up which
+    lines are tmp_orders': the same values, cheaper when tmp_orders holds most orders with
+    lines (a first night's lines, into an empty fact)."""
+    orders = None if total_every_order else sql.Identifier("tmp_orders")
+    return wh.execute(query("crm/load/update_order_amounts.sql", line_totals=line_totals(orders))).rowcount
 
 
 def create_tmp_orders(wh: psycopg.Connection) -> None:

@@ -35,5 +35,6 @@ def load(wh: psycopg.Connection, ctx: RunContext) -> dict:
         counts["written"] = wh.execute(insert if first else query("crm/load/merge_fact_order_lines.sql", insert=insert),
                                        {"run_id": ctx.run_id}).rowcount
         kit_load.analyze(wh, "tmp_orders")
-        revalue_orders(wh)
+        # into the empty fact, every line in core is this batch's: its orders are all of them
+        revalue_orders(wh, total_every_order=first)
     return counts

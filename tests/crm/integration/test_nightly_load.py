@@ -88,6 +88,29 @@ def test_a_first_night_stages_into_tables_without_their_index_and_builds_it_afte
                                  for t in tables]
 
 
+@pytest.mark.parametrize("total_every_order", [False, True])
+def test_revaluing_sets_exactly_the_orders_to_revalue_to_their_lines_sums(world, total_every_order):
+    from include.crm.loaders.common import create_tmp_orders, revalue_orders
+    from include.warehouse_kit import pg_io
+
+    world.night(FIRST_NIGHT)
+    sums = """SELECT o.order_id, o.gross_amount, o.net_amount, o.items,
+                     coalesce(sum(l.line_amount), 0), coalesce(sum(l.line_amount), 0) - o.discount_amount,
+                     coalesce(sum(l.quantity), 0)
+              FROM core.fact_orders o LEFT JOIN core.fact_order_lines l USING (order_id)
+              WHERE o.order_id = ANY(%s) GROUP BY o.order_id ORDER BY 1"""
+    with pg_io.connect(world.warehouse_uri) as wh, wh.transaction(force_rollback=True):
+        wrong, kept_wrong = (r[0] for r in wh.execute(
+            "SELECT order_id FROM core.fact_order_lines GROUP BY 1 ORDER BY 1 LIMIT 2").fetchall())
+        wh.execute("UPDATE core.fact_orders SET gross_amount = 1, net_amount = 1, items = 99 WHERE order_id = ANY(%s)",
+                   ([wrong, kept_wrong],))
+        create_tmp_orders(wh)
+        wh.execute("INSERT INTO tmp_orders VALUES (%s)", (wrong,))
+        assert revalue_orders(wh, total_every_order=total_every_order) == 1
+        fixed, untouched = wh.execute(sums, ([wrong, kept_wrong],)).fetchall()
+    assert fixed[1:4] == fixed[4:] and untouched[1:4] == (Decimal(1), Decimal(1), 99)
+
+
 def test_rerun_of_the_same_night_leaves_identical_tables(world):
     for day in NIGHTS[:2]:
         demo_crm.tick(world.source_uri, day=day, seed=7)
