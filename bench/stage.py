@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 
 from include.crm.pipeline import PIPELINE
-from include.warehouse_kit import pg_io
+from include.warehouse_kit import memory, pg_io
 from include.warehouse_kit.pipeline import Pipeline, Step
 from include.warehouse_kit.run_context import WATERMARK_PARAMS, RunContext, check_params
 from include.warehouse_kit.tables import SourceTable
@@ -125,6 +125,7 @@ def main(argv: list[str]) -> int:
     spec = json.loads(raw)
     pipeline = pipeline_of(spec.get("pipeline", "crm"))
     stage, ctx = lookup(name, pipeline), context(spec, pipeline)
+    memory.arrow_from_system_allocator()  # as every Airflow task does (warehouse_kit.pipeline.run_task)
     started = time.perf_counter()  # the stage's own work, without interpreter start-up and imports
     run_stage(stage, source_uri, warehouse_uri, ctx, pipeline)
     print(json.dumps({"work_seconds": round(time.perf_counter() - started, 3)}), flush=True)

@@ -35,7 +35,7 @@ SOURCE_TYPES = {
 # than SPIKE_FACTOR times that average.
 BUSY_TABLE = 10
 SPIKE_FACTOR = 10
-CHUNK_ROWS = 200_000  # staged rows per frame: a task's memory stays flat however large the batch
+CHUNK_ROWS = 100_000  # staged rows per frame: a task's memory stays flat however large the batch
 
 
 def check_source_schema(src: psycopg.Connection, wh: psycopg.Connection, table: SourceTable,

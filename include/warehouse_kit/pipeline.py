@@ -92,10 +92,11 @@ def run_task(context, pipeline: Pipeline, step_name: str, table: str | None = No
     retries: the same batch would fail the same way). Nothing goes to XCom."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from include.warehouse_kit import connections
+    from include.warehouse_kit import connections, memory
     from include.warehouse_kit.errors import FinalError
     from include.warehouse_kit.settings import WAREHOUSE_CONN_ID
 
+    memory.arrow_from_system_allocator()
     step = pipeline.step(step_name)
     source_table = pipeline.table(table) if table is not None else None
     started = time.monotonic()
