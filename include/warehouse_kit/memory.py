@@ -7,8 +7,8 @@ without glibc it does nothing.
 
 `arrow_from_system_allocator` gives Arrow (pyarrow's readers and writers, and pandas' string
 columns, which pyarrow holds) the system allocator in place of its bundled mimalloc, which
-kept what a chunk's frames freed: a task's peak RSS is then about what it holds (validate of
-200k-customer chunks 331-353 -> 279-283 MB, bench/notes.md). Each task calls it first.
+keeps what a chunk's frames freed: a task's peak RSS then follows what it holds (bench/notes.md,
+2026-12-08). Every task calls it first.
 """
 
 from __future__ import annotations

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from include.warehouse_kit import pipeline
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def backend_after(code: str) -> str:
     """The name of Arrow's default memory pool in a fresh interpreter after `code`."""
     out = subprocess.run([sys.executable, "-c", code + "\nimport pyarrow; print(pyarrow.default_memory_pool().backend_name)"],
-                         check=True, capture_output=True, text=True, env={"PYTHONPATH": "."})
+                         check=True, capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
     return out.stdout.strip()
 
 

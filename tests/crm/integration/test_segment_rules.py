@@ -12,7 +12,7 @@ from include.crm import marts
 from include.warehouse_kit.settings import settings
 
 NIGHT = dt.date(2026, 10, 1)
-# (what breaks, an UPDATE of one row picked by `who`, the failures it must produce)
+# what breaks -> (which rows may be picked, the change to one of them, the failures it must produce)
 BUYER = "frequency > 0"
 CASES = {
     "an unknown segment": (BUYER, "segment = 'vip'", {"segment: isin(segments)": 1}),
@@ -26,7 +26,10 @@ CASES = {
     "a buyer in an unscored segment": (BUYER, "segment = 'lost'",
                                        {"snapshot: lost_and_prospect_only_without_orders_in_window": 1}),
     "a prospect with a past order": ("segment = 'prospect'", "recency_days = 400",
-                                          {"snapshot: prospect_exactly_when_never_ordered": 1}),
+                                     {"snapshot: prospect_exactly_when_never_ordered": 1}),
+    "a negative frequency": (BUYER, "frequency = -1",  # neither a buyer nor without orders
+                             {"frequency: greater_than_or_equal_to(0)": 1,
+                              "snapshot: scored_exactly_when_frequency_positive": 1}),
 }
 
 
