@@ -4,7 +4,6 @@ validate and load use to read a run's staged rows chunk by chunk."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -81,10 +80,9 @@ def extract(src: psycopg.Connection, wh: psycopg.Connection, ctx: RunContext, ta
     params = {"run_id": ctx.run_id, "interval_end": ctx.interval_end, "lower_bound": lower}
     staging = {"staging": table.staging}
     with wh.transaction():
-        batch = kit_staging.empty_batch(wh, table.staging, ctx.run_id)
-        # into an empty unpartitioned staging table (a first night), its index is built once
-        # after the rows (a partitioned one's batch has a partition of its own)
-        with kit_load.indexes_after_rows(wh, table.staging) if batch == table.staging else contextlib.nullcontext():
+        kit_staging.empty_batch(wh, table.staging, ctx.run_id)
+        # into an empty staging table (a first night), its index is built once after the rows
+        with kit_load.indexes_after_rows(wh, table.staging):
             rows = pg_io.stream_copy(src, select, params, wh, table.staging, ("run_id", *table.columns))
         # rows changed inside the interval (the lookback re-reads some of the previous night)
         changed = wh.execute(query("kit/extract/count_changed.sql", **staging),

@@ -120,13 +120,14 @@ def indexes_after_rows(wh: psycopg.Connection, table: str, *, primary_key: bool 
     """A load into `table` while it is empty (a first night): its indexes besides the primary
     key, unique constraints included, are dropped for the inserts and built again as the block
     ends, one sorted build each instead of a million single inserts. Both happen in the load's
-    transaction. Yields True then; a table that holds rows keeps its indexes and yields False.
+    transaction. Yields True then; a table that holds rows, or a partitioned one, keeps its
+    indexes and yields False.
     A merge whose ON CONFLICT arbiter is the primary key runs unchanged; one that merges on
     another unique key has no arbiter until the block ends, so the loader inserts plainly into
     the empty table, and a key its batch repeats fails the rebuild, not silently.
     `primary_key=True` drops and rebuilds the primary key too, for a loader that inserts plainly
     whenever the block yields True (no ON CONFLICT then: no index would arbitrate)."""
-    if not wh.execute(query("kit/load/select_is_empty.sql", table=table)).fetchone()[0]:
+    if not wh.execute(query("kit/load/select_is_empty.sql", table=table), {"table": table}).fetchone()[0]:
         yield False
         return
     rows = wh.execute(query("kit/load/indexes_to_rebuild.sql"), {"table": table, "primary_key": primary_key}).fetchall()

@@ -68,6 +68,21 @@ def test_a_table_with_rows_keeps_its_indexes(world_factory):
     assert _indexes(wh) == indexes
 
 
+def test_an_empty_partitioned_table_keeps_its_indexes(world_factory):
+    wh = _warehouse(world_factory)
+    wh.execute("CREATE TABLE core.batches (run_id text NOT NULL, row bigint) PARTITION BY LIST (run_id)")
+    wh.execute("CREATE INDEX batches_run_row_idx ON core.batches (run_id, row)")
+    wh.execute("CREATE TABLE core.batches_a PARTITION OF core.batches FOR VALUES IN ('a')")
+    wh.commit()
+    indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = 'core' AND tablename LIKE 'batches%' ORDER BY 1"
+    before = wh.execute(indexes).fetchall()
+    with wh.transaction(), load.indexes_after_rows(wh, "core.batches") as first:
+        assert first is False
+        assert wh.execute(indexes).fetchall() == before
+        wh.execute("INSERT INTO core.batches VALUES ('a', 1)")
+    assert wh.execute(indexes).fetchall() == before == [("batches_a_run_id_row_idx",), ("batches_run_row_idx",)]
+
+
 def test_a_batch_that_repeats_a_unique_key_fails_the_rebuild_and_rolls_back_the_load(world_factory):
     wh = _warehouse(world_factory)
     indexes, keys = _indexes(wh), _unique_keys(wh)
